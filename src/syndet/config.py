@@ -1,0 +1,180 @@
+"""Settings for every pipeline stage, as frozen dataclasses composed into one :class:`Config`.
+
+Each stage reads only its own section, so a stage never needs to know where it runs or what the
+other stages do. :attr:`Config.signature_key` is derived from every setting that changes a
+signature (normalization, shingling, MinHash); signatures made under different keys are never
+mixed (a persistent index stores the key and refuses to open with another one).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any, Literal
+
+from syndet.errors import ConfigError
+
+__all__ = [
+    "DEFAULT_CONFIG",
+    "ClusterConfig",
+    "Config",
+    "LSHConfig",
+    "MinHashConfig",
+    "NormalizeConfig",
+    "ShingleConfig",
+    "VerifyConfig",
+]
+
+Scheme = Literal["affine64", "legacy"]
+
+
+def _check(cond: bool, message: str) -> None:
+    if not cond:
+        raise ConfigError(message)
+
+
+@dataclass(frozen=True)
+class NormalizeConfig:
+    """How text is normalized before shingling (see :mod:`syndet.normalize`)."""
+
+    #: Version of the normalization rules; bump when they change so old signatures are refused.
+    version: int = 1
+
+
+@dataclass(frozen=True)
+class ShingleConfig:
+    """Word k-gram shingling.
+
+    ``k = 5`` was chosen by measurement on ``../shared/data/allsides-dev`` (see
+    ``benchmarks/RESULTS.md``): shorter shingles let same-event articles collide on common
+    phrases ("the white house said"), longer ones lose lightly edited copies.
+    """
+
+    k: int = 5
+    #: xxh64 seed for the shingle hashes.
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        _check(1 <= self.k <= 32, f"shingle size k must be between 1 and 32, got {self.k}")
+        _check(0 <= self.seed < 2**64, "shingle seed must fit in 64 unsigned bits")
+
+
+@dataclass(frozen=True)
+class MinHashConfig:
+    """MinHash signatures, bit-for-bit compatible with ``datasketch.MinHash``.
+
+    ``scheme="affine64"`` matches ``datasketch.MinHash(scheme="affine64", seed=seed)`` fed the
+    same 64-bit shingle hashes; ``"legacy"`` matches datasketch's pre-2.0 Mersenne-prime scheme.
+    """
+
+    num_perm: int = 128
+    seed: int = 1
+    scheme: Scheme = "affine64"
+
+    def __post_init__(self) -> None:
+        _check(1 <= self.num_perm <= 1024, f"num_perm must be 1..1024, got {self.num_perm}")
+        _check(self.scheme in ("affine64", "legacy"), f"unknown MinHash scheme {self.scheme!r}")
+        _check(0 <= self.seed < 2**32, "MinHash seed must be 0..2**32-1")
+
+
+@dataclass(frozen=True)
+class LSHConfig:
+    """Banding of MinHash signatures into candidate pairs.
+
+    With ``b`` bands of ``r`` rows, two documents of Jaccard similarity ``s`` share at least one
+    band with probability ``1 - (1 - s**r)**b``; the S-curve is steepest near
+    ``(1/b)**(1/r)``. When ``bands``/``rows`` are not given they are chosen the way datasketch
+    does: minimise the weighted integral of false positives below ``threshold`` and false
+    negatives above it.
+    """
+
+    threshold: float = 0.3
+    bands: int | None = None
+    rows: int | None = None
+    false_positive_weight: float = 0.5
+    false_negative_weight: float = 0.5
+    #: Buckets with more members than this are not expanded into all pairs: every member is
+    #: paired with the bucket's first member only (a star), and the cut is reported.
+    max_bucket: int = 64
+
+    def __post_init__(self) -> None:
+        _check(0.0 < self.threshold <= 1.0, f"threshold must be in (0, 1], got {self.threshold}")
+        _check(
+            (self.bands is None) == (self.rows is None),
+            "give both bands and rows, or neither",
+        )
+        _check(self.max_bucket >= 2, f"max_bucket must be at least 2, got {self.max_bucket}")
+
+
+@dataclass(frozen=True)
+class VerifyConfig:
+    """Cut-offs that turn exact overlap into a relation (see :mod:`syndet.verify`).
+
+    ``c_min``/``c_max`` are the smaller/larger of the two containments (the share of each
+    article's shingles found in the other). Chosen on ``allsides-dev``; the reasoning and the
+    measured trade-off are in ``docs/relations.md``.
+    """
+
+    #: syndicated: both articles are mostly the same text.
+    syndicated_min: float = 0.6
+    #: partial: most of one article is inside the other (but not vice versa).
+    partial_min: float = 0.6
+    #: rewritten: clear verbatim reuse short of the above.
+    rewritten_min: float = 0.2
+    #: fewest shared shingles for any relation, so a shared sentence never makes a relation.
+    min_shared: int = 20
+
+    def __post_init__(self) -> None:
+        for name in ("syndicated_min", "partial_min", "rewritten_min"):
+            value = getattr(self, name)
+            _check(0.0 < value <= 1.0, f"{name} must be in (0, 1], got {value}")
+        _check(self.rewritten_min <= self.partial_min, "rewritten_min must be <= partial_min")
+        _check(self.min_shared >= 1, "min_shared must be at least 1")
+
+
+@dataclass(frozen=True)
+class ClusterConfig:
+    """How clusters and their sources are formed (see :mod:`syndet.cluster`)."""
+
+    #: Relations that join articles into one cluster.
+    relations: tuple[str, ...] = ("duplicate", "syndicated", "partial", "rewritten")
+
+
+@dataclass(frozen=True)
+class Config:
+    """All settings of a scan, one section per stage."""
+
+    normalize: NormalizeConfig = field(default_factory=NormalizeConfig)
+    shingle: ShingleConfig = field(default_factory=ShingleConfig)
+    minhash: MinHashConfig = field(default_factory=MinHashConfig)
+    lsh: LSHConfig = field(default_factory=LSHConfig)
+    verify: VerifyConfig = field(default_factory=VerifyConfig)
+    cluster: ClusterConfig = field(default_factory=ClusterConfig)
+
+    @property
+    def signature_key(self) -> str:
+        """A short digest of every setting that changes a signature or a shingle set."""
+        payload = json.dumps(
+            {
+                "normalize": asdict(self.normalize),
+                "shingle": asdict(self.shingle),
+                "minhash": asdict(self.minhash),
+            },
+            sort_keys=True,
+        )
+        return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-data form, as written to ``summary.json``."""
+        out = asdict(self)
+        out["signature_key"] = self.signature_key
+        return out
+
+    def with_threshold(self, threshold: float) -> Config:
+        """A copy with another LSH threshold (bands and rows re-derived)."""
+        return replace(self, lsh=replace(self.lsh, threshold=threshold, bands=None, rows=None))
+
+
+#: The settings ``syndet scan`` uses when given no options.
+DEFAULT_CONFIG = Config()

@@ -1,0 +1,197 @@
+"""Stage 4: LSH banding of MinHash signatures into candidate pairs.
+
+A signature of ``num_perm`` values is cut into ``b`` bands of ``r`` rows; two documents become a
+candidate pair when all ``r`` values of at least one band agree. For Jaccard similarity ``s`` each
+band agrees with probability ``s**r``, so the pair is proposed with probability
+
+    P(s) = 1 - (1 - s**r)**b
+
+an S-curve whose steepest point is near ``s = (1/b)**(1/r)``. :func:`optimal_params` picks
+``(b, r)`` with ``b * r <= num_perm`` the way datasketch's ``MinHashLSH`` does: minimise
+``w_fp * integral_0^t P(s) ds + w_fn * integral_t^1 (1 - P(s)) ds`` for threshold ``t``.
+
+Buckets are found by sorting, not by dictionaries of sets: every band's keys (one 64-bit hash of
+its ``r`` values per document) are sorted together with a document rank, runs of equal keys are
+buckets, and pairs are emitted from the runs by a numba kernel. A bucket larger than
+``max_bucket`` (a thousand copies of one page would give half a million pairs) is expanded as a
+star around its lowest-ranked member instead; the pairs not emitted are counted and reported.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+__all__ = ["CandidateStats", "band_keys", "candidate_pairs", "optimal_params", "probability"]
+
+
+def probability(s: float | np.ndarray, bands: int, rows: int) -> Any:
+    """Chance that two documents of Jaccard similarity ``s`` share at least one band."""
+    return 1.0 - (1.0 - np.asarray(s, dtype=np.float64) ** rows) ** bands
+
+
+def _integral(f: Any, lo: float, hi: float, steps: int = 512) -> float:
+    # Composite Simpson's rule: the integrands are smooth polynomials in s, so 512 panels are
+    # far more accurate than the choice needs (datasketch uses scipy's quad for the same).
+    if hi <= lo:
+        return 0.0
+    xs = np.linspace(lo, hi, steps + 1)
+    ys = f(xs)
+    h = (hi - lo) / steps
+    return float(h / 3 * (ys[0] + ys[-1] + 4 * ys[1:-1:2].sum() + 2 * ys[2:-1:2].sum()))
+
+
+@functools.lru_cache(maxsize=64)
+def optimal_params(
+    threshold: float,
+    num_perm: int,
+    false_positive_weight: float = 0.5,
+    false_negative_weight: float = 0.5,
+) -> tuple[int, int]:
+    """``(bands, rows)`` minimising weighted false positive and negative areas around threshold."""
+    best = (float("inf"), 1, 1)
+    for b in range(1, num_perm + 1):
+        for r in range(1, num_perm // b + 1):
+            fp = _integral(lambda s, b=b, r=r: probability(s, b, r), 0.0, threshold)
+            fn = _integral(lambda s, b=b, r=r: 1.0 - probability(s, b, r), threshold, 1.0)
+            err = false_positive_weight * fp + false_negative_weight * fn
+            if err < best[0]:
+                best = (err, b, r)
+    return best[1], best[2]
+
+
+@functools.lru_cache(maxsize=1)
+def _kernels() -> Any:
+    import numba as nb
+
+    u64 = nb.uint64
+
+    @nb.njit(cache=True, parallel=True)
+    def keys(sig: np.ndarray, bands: int, rows: int) -> Any:
+        n = sig.shape[0]
+        out = np.empty((bands, n), dtype=np.uint64)
+        for d in nb.prange(n):
+            for band in range(bands):
+                # Mix the band number in so equal values in different bands never collide.
+                h = u64(0x9E3779B97F4A7C15) * u64(band + 1)
+                for j in range(band * rows, (band + 1) * rows):
+                    h ^= sig[d, j]
+                    h *= u64(0xBF58476D1CE4E5B9)
+                    h ^= h >> u64(31)
+                out[band, d] = h
+        return out
+
+    @nb.njit(cache=True)
+    def count_pairs(sorted_keys: np.ndarray, max_bucket: int) -> Any:
+        """Pairs each run of equal keys yields (all pairs, or a star above max_bucket)."""
+        n = sorted_keys.shape[0]
+        total = 0
+        capped_buckets = 0
+        dropped = 0
+        i = 0
+        while i < n:
+            j = i + 1
+            while j < n and sorted_keys[j] == sorted_keys[i]:
+                j += 1
+            m = j - i
+            if m > max_bucket:
+                total += m - 1
+                capped_buckets += 1
+                dropped += m * (m - 1) // 2 - (m - 1)
+            else:
+                total += m * (m - 1) // 2
+            i = j
+        return total, capped_buckets, dropped
+
+    @nb.njit(cache=True)
+    def emit(
+        sorted_keys: np.ndarray, sorted_docs: np.ndarray, max_bucket: int, out: np.ndarray
+    ) -> None:
+        n = sorted_keys.shape[0]
+        pos = 0
+        i = 0
+        while i < n:
+            j = i + 1
+            while j < n and sorted_keys[j] == sorted_keys[i]:
+                j += 1
+            m = j - i
+            if m > max_bucket:
+                hub = sorted_docs[i]
+                for x in range(i + 1, j):
+                    out[pos] = (u64(hub) << u64(32)) | u64(sorted_docs[x])
+                    pos += 1
+            else:
+                for x in range(i, j):
+                    for y in range(x + 1, j):
+                        lo = min(sorted_docs[x], sorted_docs[y])
+                        hi = max(sorted_docs[x], sorted_docs[y])
+                        out[pos] = (u64(lo) << u64(32)) | u64(hi)
+                        pos += 1
+            i = j
+
+    return keys, count_pairs, emit
+
+
+def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """One 64-bit key per band and document: shape ``(bands, documents)``."""
+    if bands * rows > signatures.shape[1]:
+        raise ValueError(f"{bands} bands x {rows} rows need more than {signatures.shape[1]} values")
+    keys, _, _ = _kernels()
+    return keys(np.ascontiguousarray(signatures), bands, rows)  # type: ignore[no-any-return]
+
+
+@dataclass(frozen=True)
+class CandidateStats:
+    """What banding produced, for ``summary.json``."""
+
+    bucket_pairs: int
+    candidate_pairs: int
+    capped_buckets: int
+    pairs_not_expanded: int
+
+
+def candidate_pairs(
+    keys: np.ndarray, rank: np.ndarray, *, max_bucket: int = 64
+) -> tuple[np.ndarray, CandidateStats]:
+    """Distinct candidate pairs ``(i, j)``, ``rank[i] < rank[j]``, as an ``(m, 2)`` int64 array.
+
+    ``keys`` is ``band_keys(...)``; ``rank`` orders documents (their id order) so that pairs,
+    star hubs and the output do not depend on input order. Row indices are returned, sorted
+    by ``(rank[i], rank[j])``.
+    """
+    _, count_pairs, emit = _kernels()
+    bands, n = keys.shape
+    if n >= 1 << 31:
+        raise ValueError("more than 2**31 documents in one banding call")
+    rank = np.asarray(rank, dtype=np.int64)
+    order_by_rank = np.argsort(rank, kind="stable")
+    parts = []
+    bucket_pairs = capped = dropped = 0
+    for band in range(bands):
+        # Sort by (key, rank): buckets become runs, members ordered by rank inside each run.
+        k = keys[band][order_by_rank]
+        order = np.argsort(k, kind="stable")
+        sorted_keys = k[order]
+        sorted_docs = rank[order_by_rank[order]]
+        total, cb, dr = count_pairs(sorted_keys, max_bucket)
+        out = np.empty(total, dtype=np.uint64)
+        emit(sorted_keys, sorted_docs, max_bucket, out)
+        parts.append(out)
+        bucket_pairs += total
+        capped += cb
+        dropped += dr
+    packed = np.unique(np.concatenate(parts)) if parts else np.empty(0, dtype=np.uint64)
+    lo = (packed >> np.uint64(32)).astype(np.int64)
+    hi = (packed & np.uint64(0xFFFFFFFF)).astype(np.int64)
+    # Back from ranks to row indices.
+    pairs = np.stack([order_by_rank[lo], order_by_rank[hi]], axis=1)
+    stats = CandidateStats(
+        bucket_pairs=int(bucket_pairs),
+        candidate_pairs=int(len(pairs)),
+        capped_buckets=int(capped),
+        pairs_not_expanded=int(dropped),
+    )
+    return pairs, stats
