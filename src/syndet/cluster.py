@@ -5,12 +5,15 @@ one member as its likely ``source``:
 
 1. ``earliest_published``: when every member has a ``published`` time, the earliest one.
 2. ``most_shared_text``: otherwise the member that shares the most text with the others (the sum
-   of shared shingles over its pairs). An original shares its whole text with every copy, an
-   excerpt only part of it; between an original and a copy that merely adds text (site chrome,
-   extra reporting) the sums tie, and the member with fewer shingles wins: it is the one the
-   others add to.
+   of shared shingles over its pairs; sums within 5% of the cluster's best count as equal). An
+   original shares its whole text with every copy, an excerpt or trimmed copy only part of it;
+   between an original and a copy that merely adds text (site chrome, extra reporting) the
+   sums tie, and the member with fewer shingles wins: it is the one the others add to.
 
-Ties are broken by document id. Everything here is vectorized over arrays of row indices; a
+Ties are broken by document id. Known limit: in a cluster of only two articles the sums always
+tie, so an excerpt (fewer shingles) is named the source of the article it was cut from, unless
+dates say otherwise. Containment alone cannot tell "B is A plus chrome" from "A is an excerpt
+of B"; boilerplate removal and wire credits are the evidence that can. Everything here is vectorized over arrays of row indices; a
 cluster id is the 1-based position of the cluster when ordered by its lowest document id.
 """
 
@@ -115,6 +118,10 @@ def build_clusters(
     score = np.zeros(n, dtype=np.int64)
     np.add.at(score, pairs[:, 0], shared)
     np.add.at(score, pairs[:, 1], shared)
+    best = np.zeros(len(uniq_roots) + 1, dtype=np.int64)
+    np.maximum.at(best, cluster, score[members])
+    # Sums within 5% of the best are equal: headlines and bylines shift them by a few shingles.
+    near_best = score[members] * 20 >= best[cluster] * 19
 
     nclusters = len(uniq_roots)
     size_of = np.bincount(cluster, minlength=nclusters + 1)
@@ -131,7 +138,7 @@ def build_clusters(
         (
             rank[members],
             sizes[members],
-            np.where(by_date, 0, -score[members]),
+            np.where(by_date, 0, ~near_best),
             date_key,
             cluster,
         )

@@ -1,0 +1,216 @@
+"""The ``syndet`` command line. The only module that imports click.
+
+Each command builds a library object, calls one method and renders the result; library errors
+(:class:`syndet.errors.SyndetError`) become one-line messages with exit status 1 in one place,
+:meth:`_Group.main`.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import replace
+from typing import Any
+
+import click
+
+from syndet import __version__
+from syndet.errors import SyndetError
+
+_SCAN_HELP = """Find copies among the articles in INPUT... and report how they are related.
+
+INPUT is a folder (read recursively: .txt/.md as text, .html/.htm through article extraction,
+.jsonl/.ndjson/.parquet/.csv as tables), a file, or - for JSONL on standard input. Table
+inputs need an id and a text column (rename them with --id-col/--text-col); optional columns
+html, url, published, source and title are used when present.
+
+Each pair of related articles gets one relation:
+
+\b
+  duplicate   the same text after normalization
+  syndicated  near-verbatim copy: other headline, site chrome, trimmed tail, light edits
+  partial     one article holds a substantial verbatim part of the other
+  rewritten   an edited version with clear textual reuse
+
+Different stories about the same event (shared names, places, quotes) are not reported.
+Related articles are grouped into clusters, each with its likely source.
+
+Without -o a readable summary goes to stdout; with -o DIR the folder receives pairs.<fmt>,
+clusters.<fmt>, skipped.<fmt> and summary.json (schemas in the README).
+
+\b
+Examples:
+  syndet scan corpus/
+  syndet scan articles.jsonl feeds/ -o report/
+  cat crawl.jsonl | syndet scan - --format csv -o report/
+  syndet scan data.parquet --id-col url --text-col body --threshold 0.5 -o out/
+
+Documents that cannot be used (unreadable, binary, undecodable, empty, malformed lines,
+duplicate ids, too short) are skipped with a one-line message each, counted in summary.json
+and listed in skipped.<fmt>; the rest of the corpus is still scanned. Exit status: 0 when the
+scan ran, 1 when nothing could be read or an option is wrong (or, with --strict, when any
+document had to be skipped).
+"""
+
+_MAX_SKIP_LINES = 20
+
+
+class _Group(click.Group):
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        # Run click without its own exit handling so that every failure, including usage
+        # errors (which click would end with status 2), leaves with status 1 and one message.
+        standalone = kwargs.pop("standalone_mode", True)
+        try:
+            rv = super().main(*args, standalone_mode=False, **kwargs)
+        except SyndetError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            rv = 1
+        except click.ClickException as exc:
+            exc.show()
+            rv = 1
+        except click.exceptions.Abort:
+            click.echo("Aborted.", err=True)
+            rv = 1
+        if not standalone:
+            return rv
+        sys.exit(rv if isinstance(rv, int) else 0)
+
+
+class _Progress:
+    """A one-line progress display on stderr, only when stderr is a terminal."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.last = 0.0
+        self.stage = ""
+
+    def __call__(self, stage: str, done: int, total: int | None) -> None:
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if stage == self.stage and now - self.last < 0.2 and (total is None or done < total):
+            return
+        self.last, self.stage = now, stage
+        if total:
+            width = 30
+            filled = int(width * done / max(total, 1))
+            bar = "#" * filled + "-" * (width - filled)
+            text = f"{stage:<10} [{bar}] {done:,}/{total:,}"
+        else:
+            text = f"{stage:<10} {done:,} documents"
+        click.echo(f"\r\x1b[K{text}", err=True, nl=False)
+
+    def close(self) -> None:
+        if self.enabled and self.stage:
+            click.echo("\r\x1b[K", err=True, nl=False)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="syndet")
+def cli() -> None:
+    """syndet: find near-duplicate and syndicated news articles in large corpora.
+
+    Run 'syndet scan --help' to get started.
+    """
+
+
+@cli.command("scan", help=_SCAN_HELP)
+@click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
+@click.option(
+    "-o", "--output", type=click.Path(file_okay=False), help="Write the report files into DIR."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["parquet", "csv", "jsonl"]),
+    default="parquet",
+    show_default=True,
+    help="File format of pairs, clusters and skipped (with -o).",
+)
+@click.option(
+    "--threshold",
+    type=click.FloatRange(0.0, 1.0, min_open=True),
+    default=None,
+    help="Jaccard similarity from which LSH proposes pairs to verify. Low by default (0.02) "
+    "because excerpts and rewrites have low Jaccard; raise it (e.g. 0.5) to look only for "
+    "near-verbatim copies, faster.",
+)
+@click.option(
+    "-k",
+    "--shingle-size",
+    type=click.IntRange(1, 32),
+    default=None,
+    help="Words per shingle. Default: 5.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Threads and processes to use. Default: all cores.",
+)
+@click.option("--id-col", default="id", show_default=True, help="Id column of table inputs.")
+@click.option("--text-col", default="text", show_default=True, help="Text column of table inputs.")
+@click.option("--strict", is_flag=True, help="Fail (exit 1) when any document is skipped.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress display and no skip messages.")
+def scan_command(
+    inputs: tuple[str, ...],
+    output: str | None,
+    fmt: str,
+    threshold: float | None,
+    shingle_size: int | None,
+    workers: int | None,
+    id_col: str,
+    text_col: str,
+    strict: bool,
+    quiet: bool,
+) -> None:
+    from syndet.config import DEFAULT_CONFIG
+    from syndet.pipeline import Scanner
+
+    config = DEFAULT_CONFIG
+    if threshold is not None:
+        config = config.with_threshold(threshold)
+    if shingle_size is not None:
+        config = replace(config, shingle=replace(config.shingle, k=shingle_size))
+
+    shown = 0
+
+    def on_skip(skip: Any) -> None:
+        nonlocal shown
+        if quiet:
+            return
+        shown += 1
+        if shown <= _MAX_SKIP_LINES:
+            progress.close()
+            click.echo(f"skipped {skip.where}: {skip.message}", err=True)
+
+    progress = _Progress(enabled=not quiet and sys.stderr.isatty())
+    scanner = Scanner(config, workers=workers, strict=strict, progress=progress, on_skip=on_skip)
+    stdin = click.get_binary_stream("stdin") if "-" in inputs else None
+    try:
+        result = scanner.scan(list(inputs), id_col=id_col, text_col=text_col, stdin=stdin)
+    finally:
+        progress.close()
+    if shown > _MAX_SKIP_LINES:
+        more = shown - _MAX_SKIP_LINES
+        where = f" (all listed in {output}/skipped.{fmt})" if output else ""
+        click.echo(f"... and {more} more skipped documents{where}", err=True)
+
+    from syndet import report
+
+    if output:
+        written = report.write_report(result, output, fmt)
+        if not quiet:
+            click.echo(report.render(result, max_clusters=0).splitlines()[0])
+            click.echo("Wrote " + ", ".join(str(p) for p in written))
+    else:
+        click.echo(report.render(result, color=sys.stdout.isatty()))
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli.main(prog_name="syndet")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,191 @@
+"""The whole scan against a brute-force all-pairs reference, and its invariances."""
+
+from __future__ import annotations
+
+import itertools
+import random
+from datetime import datetime, timezone
+
+import numpy as np
+import polars as pl
+import pyarrow as pa
+import pytest
+import xxhash
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from syndet import DEFAULT_CONFIG, Scanner, normalize_text
+from syndet.errors import ConfigError
+
+K = DEFAULT_CONFIG.shingle.k
+V = DEFAULT_CONFIG.verify
+
+
+def make_corpus(seed: int = 3, stories: int = 12) -> dict[str, str]:
+    """Invented-word stories with copies, chrome-wrapped copies, excerpts and rewrites."""
+    rnd = random.Random(seed)
+    sylls = ["ka", "lo", "mi", "ren", "tas", "vo", "bri", "den", "sul", "ap", "or", "nex"]
+    vocab = ["".join(rnd.choice(sylls) for _ in range(rnd.randint(1, 4))) for _ in range(4000)]
+
+    def words(n: int) -> list[str]:
+        return [rnd.choice(vocab) for _ in range(n)]
+
+    docs: dict[str, str] = {}
+    for s in range(stories):
+        story = words(rnd.randint(250, 400))
+        text = " ".join(story)
+        docs[f"story{s:02d}"] = text
+        kind = s % 4
+        if kind == 0:
+            docs[f"copy{s:02d}"] = "Home | News | Sport\n" + text + "\nShare this. © Some Site"
+            docs[f"dup{s:02d}"] = text.upper()
+        elif kind == 1:
+            docs[f"excerpt{s:02d}"] = " ".join(story[: len(story) // 3] + words(15))
+            # a third member: in a two-article cluster the source is ambiguous (cluster docs)
+            docs[f"syndic{s:02d}"] = "Menu\n" + text + "\nFooter"
+        elif kind == 2:
+            kept = story[: len(story) // 3]
+            docs[f"rewrite{s:02d}"] = " ".join(words(120) + kept + words(150))
+    return docs
+
+
+def reference_pairs(docs: dict[str, str]) -> dict[tuple[str, str], str]:
+    """Every pair's relation from plain Python sets: the rules, written out."""
+    sets = {}
+    for i, t in docs.items():
+        w = normalize_text(t).split()
+        sets[i] = {xxhash.xxh64_intdigest(" ".join(w[j : j + K]).encode()) for j in range(len(w) - K + 1)}
+    norm = {i: normalize_text(t) for i, t in docs.items()}
+    out = {}
+    for a, b in itertools.combinations(sorted(docs), 2):
+        sa, sb = sets[a], sets[b]
+        if not sa or not sb:
+            continue
+        inter = len(sa & sb)
+        cmin = min(inter / len(sa), inter / len(sb))
+        cmax = max(inter / len(sa), inter / len(sb))
+        if norm[a] == norm[b]:
+            rel = "duplicate"
+        elif inter < V.min_shared:
+            continue
+        elif cmin >= V.syndicated_min:
+            rel = "syndicated"
+        elif cmax >= V.partial_min:
+            rel = "partial"
+        elif cmax >= V.rewritten_min:
+            rel = "rewritten"
+        else:
+            continue
+        out[(a, b)] = rel
+    return out
+
+
+def scan_docs(docs: dict[str, str], **kw) -> object:
+    ids = list(docs)
+    table = pa.table({"id": ids, "text": [docs[i] for i in ids]})
+    return Scanner(**kw).scan_table(table)
+
+
+@pytest.fixture(scope="module")
+def corpus() -> dict[str, str]:
+    return make_corpus()
+
+
+def test_scan_matches_all_pairs_reference(corpus: dict[str, str]) -> None:
+    result = scan_docs(corpus)
+    got = {(a, b): r for a, b, r in result.pairs.select("a", "b", "relation").iter_rows()}
+    want = reference_pairs(corpus)
+    # Every kind of relation is exercised by the generated corpus.
+    assert set(want.values()) == {"duplicate", "syndicated", "partial", "rewritten"}
+    assert got == want
+    assert (result.pairs["a"] < result.pairs["b"]).all()
+    assert result.summary["documents"]["scanned"] == len(corpus)
+
+
+def test_scan_is_independent_of_order_workers_and_batches(corpus: dict[str, str]) -> None:
+    base = scan_docs(corpus)
+    ids = list(corpus)
+    random.Random(5).shuffle(ids)
+    shuffled = {i: corpus[i] for i in ids}
+    for kw in ({"workers": 1}, {"workers": 2, "batch_size": 7}, {"batch_size": 1}):
+        other = scan_docs(shuffled, **kw)
+        assert other.pairs.equals(base.pairs)
+        assert other.clusters.equals(base.clusters)
+
+
+def test_clusters_name_the_original_as_source(corpus: dict[str, str]) -> None:
+    clusters = scan_docs(corpus).clusters
+    for cid, group in clusters.group_by("cluster"):
+        sources = set(group["source"])
+        assert len(sources) == 1
+        (src,) = sources
+        # an exact duplicate of the original is indistinguishable from it: the id decides
+        assert src.startswith(("story", "dup")), (cid, group)
+        roles = dict(group.select("doc", "role").iter_rows())
+        assert roles[src] == "source"
+    roles = dict(clusters.select("doc", "role").iter_rows())
+    assert roles["copy00"] == "syndicated"
+    assert {roles["dup00"], roles["story00"]} == {"duplicate", "source"}
+    assert roles["excerpt01"] == "partial"
+    assert roles["rewrite02"] == "rewritten"
+
+
+CHROME = st.lists(
+    st.sampled_from(
+        ["Home | World | Business", "Share", "Related Stories", "Sign in", "Accept cookies",
+         "© 2026 Example Media. All rights reserved.", "Subscribe to our newsletter"]
+    ),
+    max_size=6,
+)
+
+
+@settings(max_examples=15, deadline=None)
+@given(CHROME, CHROME, st.integers(0, 3))
+def test_copy_with_chrome_lines_is_still_found(top: list[str], bottom: list[str], which: int) -> None:
+    corpus = make_corpus(seed=11, stories=4)
+    original = corpus[f"story{which:02d}"]
+    corpus["wrapped"] = "\n".join([*top, original, *bottom])
+    result = scan_docs(corpus)
+    pair = tuple(sorted((f"story{which:02d}", "wrapped")))
+    rel = result.pairs.filter((pl.col("a") == pair[0]) & (pl.col("b") == pair[1]))["relation"]
+    assert rel.to_list() in (["syndicated"], ["duplicate"])
+
+
+def test_short_and_empty_documents_are_reported_not_dropped() -> None:
+    docs = {"a": "one two three", "b": "   ", "c": " ".join(f"w{i}" for i in range(50))}
+    result = scan_docs(docs)
+    reasons = {s.doc: s.reason for s in result.skips}
+    assert reasons == {"a": "too_short", "b": "empty"}
+    assert result.summary["documents"]["skipped_by_reason"] == {"empty": 1, "too_short": 1}
+    assert result.summary["documents"]["scanned"] == 1
+
+
+def test_strict_turns_a_skip_into_an_error() -> None:
+    from syndet.errors import BadDocumentError
+
+    with pytest.raises(BadDocumentError, match="too_short|only 1 words"):
+        scan_docs({"a": "word", "b": " ".join(["x"] * 30)}, strict=True)
+
+
+def test_published_dates_choose_the_source() -> None:
+    text = " ".join(f"w{i}" for i in range(100))
+    table = pa.table(
+        {
+            "id": ["a", "b", "c"],
+            "text": [text, text + " extra words here", "unrelated " * 40],
+            "published": pa.array(
+                [datetime(2024, 5, 2, tzinfo=timezone.utc), datetime(2024, 5, 1, tzinfo=timezone.utc), None],
+                type=pa.timestamp("us", tz="UTC"),
+            ),
+        }
+    )
+    clusters = Scanner().scan_table(table).clusters
+    assert clusters["source"].unique().to_list() == ["b"]
+    assert clusters["source_reason"].unique().to_list() == ["earliest_published"]
+
+
+def test_bad_options_are_config_errors() -> None:
+    with pytest.raises(ConfigError):
+        Scanner(workers=0)
+    with pytest.raises(ConfigError):
+        DEFAULT_CONFIG.with_threshold(1.5)
