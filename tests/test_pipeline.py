@@ -6,7 +6,6 @@ import itertools
 import random
 from datetime import datetime, timezone
 
-import numpy as np
 import polars as pl
 import pyarrow as pa
 import pytest
@@ -54,7 +53,9 @@ def reference_pairs(docs: dict[str, str]) -> dict[tuple[str, str], str]:
     sets = {}
     for i, t in docs.items():
         w = normalize_text(t).split()
-        sets[i] = {xxhash.xxh64_intdigest(" ".join(w[j : j + K]).encode()) for j in range(len(w) - K + 1)}
+        sets[i] = {
+            xxhash.xxh64_intdigest(" ".join(w[j : j + K]).encode()) for j in range(len(w) - K + 1)
+        }
     norm = {i: normalize_text(t) for i, t in docs.items()}
     out = {}
     for a, b in itertools.combinations(sorted(docs), 2):
@@ -132,8 +133,15 @@ def test_clusters_name_the_original_as_source(corpus: dict[str, str]) -> None:
 
 CHROME = st.lists(
     st.sampled_from(
-        ["Home | World | Business", "Share", "Related Stories", "Sign in", "Accept cookies",
-         "© 2026 Example Media. All rights reserved.", "Subscribe to our newsletter"]
+        [
+            "Home | World | Business",
+            "Share",
+            "Related Stories",
+            "Sign in",
+            "Accept cookies",
+            "© 2026 Example Media. All rights reserved.",
+            "Subscribe to our newsletter",
+        ]
     ),
     max_size=6,
 )
@@ -141,7 +149,9 @@ CHROME = st.lists(
 
 @settings(max_examples=15, deadline=None)
 @given(CHROME, CHROME, st.integers(0, 3))
-def test_copy_with_chrome_lines_is_still_found(top: list[str], bottom: list[str], which: int) -> None:
+def test_copy_with_chrome_lines_is_still_found(
+    top: list[str], bottom: list[str], which: int
+) -> None:
     corpus = make_corpus(seed=11, stories=4)
     original = corpus[f"story{which:02d}"]
     corpus["wrapped"] = "\n".join([*top, original, *bottom])
@@ -163,7 +173,7 @@ def test_short_and_empty_documents_are_reported_not_dropped() -> None:
 def test_strict_turns_a_skip_into_an_error() -> None:
     from syndet.errors import BadDocumentError
 
-    with pytest.raises(BadDocumentError, match="too_short|only 1 words"):
+    with pytest.raises(BadDocumentError, match=r"only 1 words"):
         scan_docs({"a": "word", "b": " ".join(["x"] * 30)}, strict=True)
 
 
@@ -174,7 +184,11 @@ def test_published_dates_choose_the_source() -> None:
             "id": ["a", "b", "c"],
             "text": [text, text + " extra words here", "unrelated " * 40],
             "published": pa.array(
-                [datetime(2024, 5, 2, tzinfo=timezone.utc), datetime(2024, 5, 1, tzinfo=timezone.utc), None],
+                [
+                    datetime(2024, 5, 2, tzinfo=timezone.utc),
+                    datetime(2024, 5, 1, tzinfo=timezone.utc),
+                    None,
+                ],
                 type=pa.timestamp("us", tz="UTC"),
             ),
         }

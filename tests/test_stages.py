@@ -161,7 +161,7 @@ def test_minhash_estimate_within_error_bound() -> None:
     num_perm = 256
     for true_j in (0.1, 0.3, 0.5, 0.8):
         n = 2000
-        shared = int(round(2 * n * true_j / (1 + true_j)))
+        shared = round(2 * n * true_j / (1 + true_j))
         pool = rng.integers(0, 2**63, size=2 * n, dtype=np.uint64)
         a = pool[:n]
         b = np.concatenate([pool[:shared], pool[n : 2 * n - shared]])
@@ -242,8 +242,14 @@ def test_overlap_equals_python_sets(sets: list[frozenset[int]]) -> None:
     pairs = np.array(list(itertools.combinations(range(len(sets)), 2)), dtype=np.int64)
     inter, sa, sb = verify.overlap(offsets, hashes, pairs)
     scores = verify.classify(
-        inter, sa, sb, np.zeros(len(pairs), bool),
-        syndicated_min=0.6, partial_min=0.6, rewritten_min=0.2, min_shared=1,
+        inter,
+        sa,
+        sb,
+        np.zeros(len(pairs), bool),
+        syndicated_min=0.6,
+        partial_min=0.6,
+        rewritten_min=0.2,
+        min_shared=1,
     )
     for p, (i, j) in enumerate(pairs.tolist()):
         a, b = sets[i], sets[j]
@@ -264,10 +270,16 @@ def test_classify_relations() -> None:
         ((5, 100, 120, False), "none"),
         ((15, 20, 20, False), "none"),  # too few shared shingles for any relation
     ]
-    inter, a, b, same = (np.array(x) for x in zip(*[c for c, _ in cases]))
+    inter, a, b, same = (np.array(x) for x in zip(*[c for c, _ in cases], strict=False))
     out = verify.classify(
-        inter, a, b, same.astype(bool),
-        syndicated_min=0.6, partial_min=0.6, rewritten_min=0.2, min_shared=20,
+        inter,
+        a,
+        b,
+        same.astype(bool),
+        syndicated_min=0.6,
+        partial_min=0.6,
+        rewritten_min=0.2,
+        min_shared=20,
     )
     assert [verify.RELATIONS[c] for c in out["relation"]] == [r for _, r in cases]
 
@@ -309,7 +321,11 @@ def test_source_is_original_not_copy_or_excerpt() -> None:
 def test_source_is_earliest_published_when_all_dated() -> None:
     pairs = np.array([[0, 1], [1, 2]])
     c = cluster.build_clusters(
-        3, pairs, np.array([50, 50]), np.array([100, 100, 100]), np.array([0, 1, 2]),
+        3,
+        pairs,
+        np.array([50, 50]),
+        np.array([100, 100, 100]),
+        np.array([0, 1, 2]),
         published=np.array([300, 100, 200]),
     )
     assert set(c.source.tolist()) == {1}
@@ -329,10 +345,13 @@ def test_clusters_do_not_depend_on_row_order(perm: list[int]) -> None:
         6, inv[pairs], shared, sizes[perm], np.array(perm, dtype=np.int64)
     )
     # map moved rows back to original rows and compare cluster/source assignments
-    assert sorted(zip(base.rows.tolist(), base.cluster.tolist(), base.source.tolist())) == sorted(
+    assert sorted(
+        zip(base.rows.tolist(), base.cluster.tolist(), base.source.tolist(), strict=False)
+    ) == sorted(
         zip(
             np.array(perm)[moved.rows].tolist(),
             moved.cluster.tolist(),
             np.array(perm)[moved.source].tolist(),
+            strict=False,
         )
     )

@@ -79,7 +79,7 @@ if TYPE_CHECKING:
         SyndetError,
     )
     from syndet.normalize import normalize_text
-    from syndet.pipeline import ScanResult, Scanner, scan
+    from syndet.pipeline import Scanner, ScanResult, scan
 
 
 def __getattr__(name: str) -> Any:

@@ -61,7 +61,7 @@ class _Group(click.Group):
         # errors (which click would end with status 2), leaves with status 1 and one message.
         standalone = kwargs.pop("standalone_mode", True)
         try:
-            rv = super().main(*args, standalone_mode=False, **kwargs)
+            rv = super().main(*args, standalone_mode=False, **kwargs)  # type: ignore[call-overload]
         except SyndetError as exc:
             click.echo(f"Error: {exc}", err=True)
             rv = 1

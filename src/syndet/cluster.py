@@ -13,8 +13,10 @@ one member as its likely ``source``:
 Ties are broken by document id. Known limit: in a cluster of only two articles the sums always
 tie, so an excerpt (fewer shingles) is named the source of the article it was cut from, unless
 dates say otherwise. Containment alone cannot tell "B is A plus chrome" from "A is an excerpt
-of B"; boilerplate removal and wire credits are the evidence that can. Everything here is vectorized over arrays of row indices; a
-cluster id is the 1-based position of the cluster when ordered by its lowest document id.
+of B"; boilerplate removal and wire credits are the evidence that can.
+
+Everything here is vectorized over arrays of row indices; a cluster id is the 1-based
+position of the cluster when ordered by its lowest document id.
 """
 
 from __future__ import annotations
@@ -32,32 +34,9 @@ SOURCE_REASONS: tuple[str, ...] = ("earliest_published", "most_shared_text")
 
 @functools.lru_cache(maxsize=1)
 def _kernel() -> Any:
-    import numba as nb
+    from syndet._kernels import cluster as k
 
-    @nb.njit(cache=True)
-    def union_find(n: int, pairs: np.ndarray) -> Any:
-        parent = np.arange(n)
-        for p in range(pairs.shape[0]):
-            a, b = pairs[p, 0], pairs[p, 1]
-            while parent[a] != a:
-                parent[a] = parent[parent[a]]
-                a = parent[a]
-            while parent[b] != b:
-                parent[b] = parent[parent[b]]
-                b = parent[b]
-            if a != b:
-                if a < b:
-                    parent[b] = a
-                else:
-                    parent[a] = b
-        for i in range(n):
-            r = i
-            while parent[r] != r:
-                r = parent[r]
-            parent[i] = r
-        return parent
-
-    return union_find
+    return k.union_find
 
 
 def components(n: int, pairs: np.ndarray) -> np.ndarray:

@@ -65,74 +65,9 @@ def optimal_params(
 
 @functools.lru_cache(maxsize=1)
 def _kernels() -> Any:
-    import numba as nb
+    from syndet._kernels import lsh as k
 
-    u64 = nb.uint64
-
-    @nb.njit(cache=True, parallel=True)
-    def keys(sig: np.ndarray, bands: int, rows: int) -> Any:
-        n = sig.shape[0]
-        out = np.empty((bands, n), dtype=np.uint64)
-        for d in nb.prange(n):
-            for band in range(bands):
-                # Mix the band number in so equal values in different bands never collide.
-                h = u64(0x9E3779B97F4A7C15) * u64(band + 1)
-                for j in range(band * rows, (band + 1) * rows):
-                    h ^= sig[d, j]
-                    h *= u64(0xBF58476D1CE4E5B9)
-                    h ^= h >> u64(31)
-                out[band, d] = h
-        return out
-
-    @nb.njit(cache=True)
-    def count_pairs(sorted_keys: np.ndarray, max_bucket: int) -> Any:
-        """Pairs each run of equal keys yields (all pairs, or a star above max_bucket)."""
-        n = sorted_keys.shape[0]
-        total = 0
-        capped_buckets = 0
-        dropped = 0
-        i = 0
-        while i < n:
-            j = i + 1
-            while j < n and sorted_keys[j] == sorted_keys[i]:
-                j += 1
-            m = j - i
-            if m > max_bucket:
-                total += m - 1
-                capped_buckets += 1
-                dropped += m * (m - 1) // 2 - (m - 1)
-            else:
-                total += m * (m - 1) // 2
-            i = j
-        return total, capped_buckets, dropped
-
-    @nb.njit(cache=True)
-    def emit(
-        sorted_keys: np.ndarray, sorted_docs: np.ndarray, max_bucket: int, out: np.ndarray
-    ) -> None:
-        n = sorted_keys.shape[0]
-        pos = 0
-        i = 0
-        while i < n:
-            j = i + 1
-            while j < n and sorted_keys[j] == sorted_keys[i]:
-                j += 1
-            m = j - i
-            if m > max_bucket:
-                hub = sorted_docs[i]
-                for x in range(i + 1, j):
-                    out[pos] = (u64(hub) << u64(32)) | u64(sorted_docs[x])
-                    pos += 1
-            else:
-                for x in range(i, j):
-                    for y in range(x + 1, j):
-                        lo = min(sorted_docs[x], sorted_docs[y])
-                        hi = max(sorted_docs[x], sorted_docs[y])
-                        out[pos] = (u64(lo) << u64(32)) | u64(hi)
-                        pos += 1
-            i = j
-
-    return keys, count_pairs, emit
+    return k.keys, k.count_pairs, k.emit
 
 
 def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
@@ -190,7 +125,7 @@ def candidate_pairs(
     pairs = np.stack([order_by_rank[lo], order_by_rank[hi]], axis=1)
     stats = CandidateStats(
         bucket_pairs=int(bucket_pairs),
-        candidate_pairs=int(len(pairs)),
+        candidate_pairs=len(pairs),
         capped_buckets=int(capped),
         pairs_not_expanded=int(dropped),
     )

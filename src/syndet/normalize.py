@@ -23,8 +23,10 @@ paths always agree.
 from __future__ import annotations
 
 import functools
+import os
 import sys
 import unicodedata
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -38,6 +40,8 @@ __all__ = ["NormalizedBatch", "normalize_batch", "normalize_text"]
 _APOSTROPHES = "'\u2018\u2019\u201a\u201b\u2032\u2035\uff07"
 
 _MAX_ROUNDS = 8
+#: Bump when the rules change (also bump NormalizeConfig.version).
+_RULES_VERSION = 1
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -114,8 +118,39 @@ def _context_sensitive(ch: str, seconds: set[int]) -> bool:
     return bool(unicodedata.combining(first)) or ord(first) in seconds
 
 
+def _cache_dir() -> Path:
+    root = os.environ.get("SYNDET_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "syndet"
+    )
+    return Path(root)
+
+
 @functools.lru_cache(maxsize=1)
 def _tables() -> tuple[np.ndarray, np.ndarray]:
+    """The code-point tables; built once (about 1.5 s) and then cached on disk.
+
+    The cache file is keyed by the Unicode version of this Python and the rules' version, so
+    a new Python with new Unicode data builds its own table.
+    """
+    name = f"normalize-v{_RULES_VERSION}-unicode{unicodedata.unidata_version}.npz"
+    path = _cache_dir() / name
+    try:
+        with np.load(path) as cached:
+            return cached["table"], cached["exp"]
+    except (OSError, KeyError, ValueError):
+        pass
+    table, exp = _build_tables()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")
+        np.savez(tmp, table=table, exp=exp)
+        os.replace(tmp, path)  # atomic: concurrent processes never read a half-written file
+    except OSError:
+        pass  # a read-only home only costs the rebuild
+    return table, exp
+
+
+def _build_tables() -> tuple[np.ndarray, np.ndarray]:
     seconds = _composition_seconds()
     table = np.full(0x110000, _SEP, dtype=np.int32)
     expansions: list[list[int]] = []
@@ -158,153 +193,9 @@ def _tables() -> tuple[np.ndarray, np.ndarray]:
 
 @functools.lru_cache(maxsize=1)
 def _kernels() -> Any:
-    import numba as nb
+    from syndet._kernels import normalize as k
 
-    @nb.njit(cache=True, inline="always")
-    def utf8_len(cp: int) -> int:
-        if cp < 0x80:
-            return 1
-        if cp < 0x800:
-            return 2
-        if cp < 0x10000:
-            return 3
-        return 4
-
-    @nb.njit(cache=True, inline="always")
-    def put(out: np.ndarray, pos: int, cp: int) -> int:
-        if cp < 0x80:
-            out[pos] = cp
-            return pos + 1
-        if cp < 0x800:
-            out[pos] = 0xC0 | (cp >> 6)
-            out[pos + 1] = 0x80 | (cp & 0x3F)
-            return pos + 2
-        if cp < 0x10000:
-            out[pos] = 0xE0 | (cp >> 12)
-            out[pos + 1] = 0x80 | ((cp >> 6) & 0x3F)
-            out[pos + 2] = 0x80 | (cp & 0x3F)
-            return pos + 3
-        out[pos] = 0xF0 | (cp >> 18)
-        out[pos + 1] = 0x80 | ((cp >> 12) & 0x3F)
-        out[pos + 2] = 0x80 | ((cp >> 6) & 0x3F)
-        out[pos + 3] = 0x80 | (cp & 0x3F)
-        return pos + 4
-
-    @nb.njit(cache=True)
-    def one_doc(
-        data: np.ndarray,
-        start: int,
-        end: int,
-        table: np.ndarray,
-        exp: np.ndarray,
-        out: np.ndarray,
-        pos0: int,
-        write: bool,
-    ) -> int:
-        """Normalize data[start:end]; return the output length, or -1 if context-sensitive."""
-        pos = pos0
-        pending = False  # a separator is owed before the next letter
-        i = start
-        while i < end:
-            b0 = np.int64(data[i])
-            # Decode one UTF-8 code point (Arrow guarantees valid UTF-8).
-            if b0 < 0x80:
-                cp = b0
-                i += 1
-                # ASCII fast path: letters and digits map to themselves (lower-cased).
-                if 97 <= cp <= 122 or 48 <= cp <= 57:
-                    if pending:
-                        if pos > pos0:
-                            if write:
-                                out[pos] = 32
-                            pos += 1
-                        pending = False
-                    if write:
-                        out[pos] = cp
-                    pos += 1
-                    continue
-            elif b0 < 0xE0:
-                cp = ((b0 & 0x1F) << 6) | (np.int64(data[i + 1]) & 0x3F)
-                i += 2
-            elif b0 < 0xF0:
-                cp = (
-                    ((b0 & 0x0F) << 12)
-                    | ((np.int64(data[i + 1]) & 0x3F) << 6)
-                    | (np.int64(data[i + 2]) & 0x3F)
-                )
-                i += 3
-            else:
-                cp = (
-                    ((b0 & 0x07) << 18)
-                    | ((np.int64(data[i + 1]) & 0x3F) << 12)
-                    | ((np.int64(data[i + 2]) & 0x3F) << 6)
-                    | (np.int64(data[i + 3]) & 0x3F)
-                )
-                i += 4
-            t = np.int64(table[cp])
-            if t >= 0:
-                if pending:
-                    if pos > pos0:
-                        if write:
-                            out[pos] = 32
-                        pos += 1
-                    pending = False
-                if write:
-                    pos = put(out, pos, t)
-                else:
-                    pos += utf8_len(t)
-            elif t == -1:
-                pending = True
-            elif t == -2:
-                pass
-            elif t == -3:
-                return -1
-            else:
-                row = -4 - t
-                for k in range(exp.shape[1]):
-                    e = np.int64(exp[row, k])
-                    if e == -1:
-                        pending = True
-                    elif e >= 0:
-                        if pending:
-                            if pos > pos0:
-                                if write:
-                                    out[pos] = 32
-                                pos += 1
-                            pending = False
-                        if write:
-                            pos = put(out, pos, e)
-                        else:
-                            pos += utf8_len(e)
-        return pos - pos0
-
-    @nb.njit(cache=True, parallel=True)
-    def lengths(offsets: np.ndarray, data: np.ndarray, table: np.ndarray, exp: np.ndarray) -> Any:
-        n = offsets.shape[0] - 1
-        out_len = np.empty(n, dtype=np.int64)
-        dummy = np.empty(0, dtype=np.uint8)
-        for d in nb.prange(n):
-            out_len[d] = one_doc(
-                data, offsets[d], offsets[d + 1], table, exp, dummy, 0, False
-            )
-        return out_len
-
-    @nb.njit(cache=True, parallel=True)
-    def fill(
-        offsets: np.ndarray,
-        data: np.ndarray,
-        table: np.ndarray,
-        exp: np.ndarray,
-        out_offsets: np.ndarray,
-        simple: np.ndarray,
-        out: np.ndarray,
-    ) -> None:
-        n = offsets.shape[0] - 1
-        for d in nb.prange(n):
-            if simple[d]:
-                one_doc(data, offsets[d], offsets[d + 1], table, exp, out, out_offsets[d], True)
-
-    return lengths, fill
+    return k.lengths, k.fill
 
 
 class NormalizedBatch:
@@ -374,7 +265,7 @@ def normalize_batch(texts: pa.Array | pa.ChunkedArray) -> NormalizedBatch:
     np.cumsum(out_len, out=out_offsets[1:])
     out = np.empty(int(out_offsets[-1]), dtype=np.uint8)
     fill(offsets, data, table, exp, out_offsets, simple, out)
-    for i, enc in zip(complex_idx.tolist(), fallback):
+    for i, enc in zip(complex_idx.tolist(), fallback, strict=True):
         out[out_offsets[i] : out_offsets[i + 1]] = np.frombuffer(enc, dtype=np.uint8)
     return NormalizedBatch(out_offsets, out)
 

@@ -15,7 +15,7 @@ workers or on input order (pairs and clusters are ordered by document id).
 from __future__ import annotations
 
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -148,8 +148,11 @@ class Scanner:
             raise CorpusError(
                 "nothing could be read from "
                 + ", ".join(str(p) for p in inputs)
-                + (f" ({len(self._skips)} documents skipped, see messages above)" if self._skips
-                   else ": no .txt/.md/.html/.jsonl/.parquet/.csv documents found")
+                + (
+                    f" ({len(self._skips)} documents skipped, see messages above)"
+                    if self._skips
+                    else ": no .txt/.md/.html/.jsonl/.parquet/.csv documents found"
+                )
             )
         return result
 
@@ -195,7 +198,7 @@ class Scanner:
     def _run(self, batches: Iterable[pa.Table], *, inputs: list[str]) -> ScanResult:
         import pyarrow as pa
 
-        seconds: Counter[str] = Counter()
+        seconds: dict[str, float] = defaultdict(float)
         threads = _set_threads(self.workers)
         prepared: list[_Prepared] = []
         started = time.perf_counter()
@@ -251,14 +254,14 @@ class Scanner:
         clusters = cluster_stage.build_clusters(
             n, rep_pairs, rep["shared"], np.diff(sets.offsets), rank, published
         )
-        roles = self._roles(clusters, rep_pairs, rep["relation"], sets, fingerprints, lengths)
+        roles = self._roles(clusters, sets, fingerprints, lengths)
         seconds["cluster"] += time.perf_counter() - t0
 
         t0 = time.perf_counter()
         from syndet import report
 
-        pairs_df = report.pairs_frame(ids, rep_pairs, rep, rank)
-        clusters_df = report.clusters_frame(ids, clusters, roles, meta)
+        pairs_df = report.pairs_frame(ids, rep_pairs, rep)
+        clusters_df = report.clusters_frame(ids, clusters, roles)
         seconds["report"] += time.perf_counter() - t0
 
         by_reason = Counter(s.reason for s in self._skips)
@@ -271,8 +274,8 @@ class Scanner:
                 "skipped_by_reason": dict(sorted(by_reason.items())),
             },
             "pairs": {
-                "candidates": int(len(cand)),
-                "reported": int(len(rep_pairs)),
+                "candidates": len(cand),
+                "reported": len(rep_pairs),
                 "by_relation": {
                     name: int((rep["relation"] == code).sum())
                     for code, name in enumerate(verify_stage.RELATIONS)
@@ -281,7 +284,7 @@ class Scanner:
             },
             "clusters": {
                 "count": clusters.count,
-                "documents_in_clusters": int(len(clusters.rows)),
+                "documents_in_clusters": len(clusters.rows),
             },
             "lsh": {
                 "bands": self.bands,
@@ -297,7 +300,7 @@ class Scanner:
         return ScanResult(pairs_df, clusters_df, summary, list(self._skips))
 
     def _prepare(
-        self, batch: pa.Table, seconds: Counter[str], threads: int
+        self, batch: pa.Table, seconds: dict[str, float], threads: int
     ) -> _Prepared | None:
         import pyarrow as pa
         import pyarrow.compute as pc
@@ -313,7 +316,7 @@ class Scanner:
             htmls = batch["html"].take(pa.array(idx)).to_pylist()
             extracted = extract_texts(htmls, workers=threads)
             merged = text.to_pylist()
-            for i, t in zip(idx.tolist(), extracted):
+            for i, t in zip(idx.tolist(), extracted, strict=True):
                 merged[i] = t
             text = pa.array(merged, type=pa.large_string())
             seconds["extract"] += time.perf_counter() - t0
@@ -330,8 +333,9 @@ class Scanner:
                 if words[i] == 0:
                     reason, msg = "empty", "no words left after normalization (empty document)"
                 else:
-                    reason, msg = "too_short", (
-                        f"only {words[i]} words; at least k={cfg.shingle.k} are needed to shingle"
+                    reason, msg = (
+                        "too_short",
+                        (f"only {words[i]} words; shingles need k={cfg.shingle.k}"),
                     )
                 self._record(_skip(f"{origins[i]} [{ids[i]}]", reason, msg, ids[i]))
             rows = np.flatnonzero(ok)
@@ -386,22 +390,19 @@ class Scanner:
     def _roles(
         self,
         clusters: cluster_stage.Clusters,
-        pairs: np.ndarray,
-        relation: np.ndarray,
         sets: shingle_stage.ShingleBatch,
         fingerprints: np.ndarray,
         lengths: np.ndarray,
     ) -> np.ndarray:
         """Each clustered row's relation to its cluster source (verified directly)."""
-        role = np.zeros(len(clusters.rows), dtype=np.int8)
         if not len(clusters.rows):
-            return role
+            return np.zeros(0, dtype=np.int8)
         members = np.stack([clusters.rows, clusters.source], axis=1)
         is_source = members[:, 0] == members[:, 1]
         # Members not paired with the source directly are verified against it now: a role is
         # always the member's own evidence, never inherited through a chain.
         scores = self._verify(members, sets, fingerprints, lengths)
-        role = scores["relation"].copy()
+        role: np.ndarray = np.array(scores["relation"], dtype=np.int8)
         role[is_source] = -1
         return role
 
@@ -418,7 +419,7 @@ def _set_threads(workers: int | None) -> int:
 
     import numba
 
-    avail = numba.config.NUMBA_NUM_THREADS
+    avail = int(numba.config.NUMBA_NUM_THREADS)  # type: ignore[attr-defined]
     wanted = workers if workers is not None else (os.cpu_count() or 1)
     threads = max(1, min(wanted, avail))
     numba.set_num_threads(threads)
@@ -429,7 +430,7 @@ def _rank(ids: Any) -> np.ndarray:
     """Position of each id in sorted (byte-wise) order."""
     import pyarrow.compute as pc
 
-    order = pc.sort_indices(ids).to_numpy()
+    order = np.asarray(pc.sort_indices(ids).to_numpy(), dtype=np.int64)
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order))
     return rank
@@ -440,7 +441,8 @@ def _epoch_us(col: Any) -> np.ndarray:
     import pyarrow.compute as pc
 
     ints = pc.cast(col, pa.timestamp("us", tz="UTC")).cast(pa.int64())
-    return np.asarray(pc.fill_null(ints, _NO_DATE).to_numpy(zero_copy_only=False), dtype=np.int64)
+    filled = pc.fill_null(ints, _NO_DATE).to_numpy(zero_copy_only=False)
+    return np.asarray(filled, dtype=np.int64)
 
 
 def _take_normalized(

@@ -78,7 +78,7 @@ def _names(codes: np.ndarray, names: Sequence[str]) -> pl.Series:
 
 
 def pairs_frame(
-    ids: pa.Array | pa.ChunkedArray, pairs: np.ndarray, scores: dict[str, np.ndarray], rank: Any
+    ids: pa.Array | pa.ChunkedArray, pairs: np.ndarray, scores: dict[str, np.ndarray]
 ) -> pl.DataFrame:
     """The pairs table for row-index pairs already ordered so that ``id(a) < id(b)``."""
     id_series = pl.Series("id", ids, dtype=pl.String)
@@ -97,7 +97,7 @@ def pairs_frame(
 
 
 def clusters_frame(
-    ids: pa.Array | pa.ChunkedArray, clusters: Any, roles: np.ndarray, meta: Any
+    ids: pa.Array | pa.ChunkedArray, clusters: Any, roles: np.ndarray
 ) -> pl.DataFrame:
     """The clusters table from :class:`syndet.cluster.Clusters` and each member's role code."""
     id_series = pl.Series("id", ids, dtype=pl.String)
@@ -180,7 +180,7 @@ def render(result: Any, *, max_clusters: int = 50, color: bool = False) -> str:
     df: pl.DataFrame = result.clusters
     if df.height:
         for (cid,), group in df.group_by("cluster", maintain_order=True):
-            if int(cid) > max_clusters:  # type: ignore[call-overload]
+            if int(cid) > max_clusters:
                 rest = df["cluster"].n_unique() - max_clusters
                 lines.append(f"\n... and {rest} more clusters (write them all with -o DIR)")
                 break

@@ -36,32 +36,9 @@ RELATIONS: tuple[str, ...] = ("none", "duplicate", "syndicated", "partial", "rew
 
 @functools.lru_cache(maxsize=1)
 def _kernel() -> Any:
-    import numba as nb
+    from syndet._kernels import verify as k
 
-    @nb.njit(cache=True, parallel=True)
-    def intersect(offsets: np.ndarray, hashes: np.ndarray, pairs: np.ndarray) -> Any:
-        m = pairs.shape[0]
-        out = np.zeros(m, dtype=np.int64)
-        for p in nb.prange(m):
-            i, j = pairs[p, 0], pairs[p, 1]
-            a, a_end = offsets[i], offsets[i + 1]
-            b, b_end = offsets[j], offsets[j + 1]
-            c = 0
-            # Merge of two sorted, duplicate-free arrays.
-            while a < a_end and b < b_end:
-                x, y = hashes[a], hashes[b]
-                if x == y:
-                    c += 1
-                    a += 1
-                    b += 1
-                elif x < y:
-                    a += 1
-                else:
-                    b += 1
-            out[p] = c
-        return out
-
-    return intersect
+    return k.intersect
 
 
 def overlap(

@@ -1,0 +1,1 @@
+"""numba kernels, one module per stage (private). Importing any of them imports numba."""

@@ -1,0 +1,110 @@
+"""The command line, driven through click's CliRunner."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+from click.testing import CliRunner
+
+from syndet.cli import cli
+
+CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+
+
+def words(n: int, tag: str) -> str:
+    return " ".join(f"{tag}{i}" for i in range(n))
+
+
+@pytest.fixture()
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+def test_scan_prints_clusters(runner: CliRunner) -> None:
+    res = runner.invoke(cli, ["scan", str(CORPUS)])
+    assert res.exit_code == 0, res.output
+    assert "related pairs" in res.output
+    assert "Cluster 1" in res.output
+    assert "syndicated" in res.output
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "csv", "jsonl"])
+def test_scan_writes_report(runner: CliRunner, tmp_path: Path, fmt: str) -> None:
+    out = tmp_path / "report"
+    res = runner.invoke(cli, ["scan", str(CORPUS), "-o", str(out), "--format", fmt, "-q"])
+    assert res.exit_code == 0, res.output
+    read = {"parquet": pl.read_parquet, "csv": pl.read_csv, "jsonl": pl.read_ndjson}[fmt]
+    pairs = read(out / f"pairs.{fmt}")
+    clusters = read(out / f"clusters.{fmt}")
+    assert pairs.columns[:6] == ["a", "b", "relation", "jaccard", "containment_a", "containment_b"]
+    assert clusters.columns[:4] == ["cluster", "doc", "source", "role"]
+    assert (out / f"skipped.{fmt}").exists()
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["pairs"]["reported"] == pairs.height
+    assert set(summary["seconds"]) >= {"normalize", "shingle", "minhash", "lsh", "verify"}
+    assert summary["settings"]["shingle"]["k"] == 5
+
+
+def test_stdin_jsonl_with_bad_line(runner: CliRunner, tmp_path: Path) -> None:
+    story = words(80, "w")
+    lines = [
+        json.dumps({"id": "a", "text": story}),
+        "{not json",
+        json.dumps({"id": "b", "text": "Share\n" + story + "\nFooter"}),
+        json.dumps({"id": "c", "text": words(60, "z")}),
+        json.dumps({"id": "a", "text": "a duplicate id"}),
+    ]
+    out = tmp_path / "r"
+    res = runner.invoke(
+        cli, ["scan", "-", "--format", "csv", "-o", str(out)], input="\n".join(lines) + "\n"
+    )
+    assert res.exit_code == 0, res.output
+    assert "<stdin>:2" in res.output  # the malformed line is named
+    pairs = pl.read_csv(out / "pairs.csv")
+    assert pairs.select("a", "b", "relation").rows() == [("a", "b", "syndicated")]
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["documents"]["skipped_by_reason"] == {"duplicate_id": 1, "malformed_json": 1}
+    assert summary["documents"]["scanned"] == 3
+
+
+def test_strict_fails_on_a_skip(runner: CliRunner, tmp_path: Path) -> None:
+    (tmp_path / "good.txt").write_text(words(50, "g"))
+    (tmp_path / "empty.txt").write_text("")
+    assert runner.invoke(cli, ["scan", str(tmp_path), "-q"]).exit_code == 0
+    res = runner.invoke(cli, ["scan", str(tmp_path), "--strict"])
+    assert res.exit_code == 1
+    assert "empty.txt" in res.output
+
+
+def test_errors_exit_1_with_a_message(runner: CliRunner, tmp_path: Path) -> None:
+    res = runner.invoke(cli, ["scan", str(tmp_path / "missing")])
+    assert res.exit_code == 1
+    assert "missing" in res.output
+    res = runner.invoke(cli, ["scan", str(CORPUS), "--threshold", "2"])
+    assert res.exit_code == 1
+    assert "threshold" in res.output.lower()
+    empty = tmp_path / "empty_dir"
+    empty.mkdir()
+    res = runner.invoke(cli, ["scan", str(empty)])
+    assert res.exit_code == 1
+    assert "nothing could be read" in res.output
+
+
+def test_renamed_columns(runner: CliRunner, tmp_path: Path) -> None:
+    path = tmp_path / "data.csv"
+    pl.DataFrame(
+        {"url": ["u1", "u2"], "body": [words(40, "x"), words(40, "x") + " extra"]}
+    ).write_csv(path)
+    res = runner.invoke(cli, ["scan", str(path), "--id-col", "url", "--text-col", "body"])
+    assert res.exit_code == 0, res.output
+    assert "u1" in res.output and "u2" in res.output
+
+
+def test_help_teaches(runner: CliRunner) -> None:
+    res = runner.invoke(cli, ["scan", "--help"])
+    assert res.exit_code == 0
+    for word in ("syndicated", "partial", "rewritten", "Examples", "--threshold", "--workers"):
+        assert word in res.output
