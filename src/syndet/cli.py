@@ -186,7 +186,7 @@ def scan_command(
 
     progress = _Progress(enabled=not quiet and sys.stderr.isatty())
     scanner = Scanner(config, workers=workers, strict=strict, progress=progress, on_skip=on_skip)
-    stdin = click.get_binary_stream("stdin") if "-" in inputs else None
+    stdin = sys.stdin.buffer if "-" in inputs else None
     try:
         result = scanner.scan(list(inputs), id_col=id_col, text_col=text_col, stdin=stdin)
     finally:
