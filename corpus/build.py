@@ -911,7 +911,7 @@ def site_html(
     nav = "\n".join(f'      <li><a href="/{slugify(m)}/">{e(m)}</a></li>' for m in site.menu)
     body = "\n".join(f"      <p>{e(p, quote=False)}</p>" for p in paragraphs)
     note = (
-        f'\n      <p class="syndication-note"><em>{e(SYNDICATION_NOTE)}</em></p>'
+        f"\n      <p>{e(SYNDICATION_NOTE)}</p>"
         if syndicated
         else ""
     )

@@ -49,12 +49,12 @@ def test_scan_writes_report(runner: CliRunner, tmp_path: Path, fmt: str) -> None
 
 
 def test_stdin_jsonl_with_bad_line(runner: CliRunner, tmp_path: Path) -> None:
-    story = words(80, "w")
+    story = words(150, "w")
     lines = [
         json.dumps({"id": "a", "text": story}),
         "{not json",
         json.dumps({"id": "b", "text": "Share\n" + story + "\nFooter"}),
-        json.dumps({"id": "c", "text": words(60, "z")}),
+        json.dumps({"id": "c", "text": words(100, "z")}),
         json.dumps({"id": "a", "text": "a duplicate id"}),
     ]
     out = tmp_path / "r"
@@ -96,7 +96,7 @@ def test_errors_exit_1_with_a_message(runner: CliRunner, tmp_path: Path) -> None
 def test_renamed_columns(runner: CliRunner, tmp_path: Path) -> None:
     path = tmp_path / "data.csv"
     pl.DataFrame(
-        {"url": ["u1", "u2"], "body": [words(40, "x"), words(40, "x") + " extra"]}
+        {"url": ["u1", "u2"], "body": [words(120, "x"), words(120, "x") + " extra"]}
     ).write_csv(path)
     res = runner.invoke(cli, ["scan", str(path), "--id-col", "url", "--text-col", "body"])
     assert res.exit_code == 0, res.output

@@ -43,3 +43,16 @@ def test_same_event_stories_are_not_reported(result) -> None:  # type: ignore[no
         "eastbankherald/kestrel-workers-after-fire.txt",
     }
     assert not same_event & docs
+
+
+def test_sources_reproduced(result) -> None:  # type: ignore[no-untyped-def]
+    with open(CORPUS / "sources.csv", newline="") as f:
+        want = {r["doc"]: r["source"] for r in csv.DictReader(f)}
+    got = dict(result.clusters.select("doc", "source").iter_rows())
+    assert got == want
+
+
+def test_wire_credits_become_agency(result) -> None:  # type: ignore[no-untyped-def]
+    agency = dict(result.clusters.select("doc", "agency").iter_rows())
+    assert agency["newswire/port-aldine-bridge-cables.txt"] == "Continental Press"
+    assert result.summary["boilerplate"]["documents_with_agency"] >= 4

@@ -249,7 +249,7 @@ def test_overlap_equals_python_sets(sets: list[frozenset[int]]) -> None:
         syndicated_min=0.6,
         partial_min=0.6,
         rewritten_min=0.2,
-        min_shared=1,
+        min_shared_words=1,
     )
     for p, (i, j) in enumerate(pairs.tolist()):
         a, b = sets[i], sets[j]
@@ -261,27 +261,66 @@ def test_overlap_equals_python_sets(sets: list[frozenset[int]]) -> None:
 
 
 def test_classify_relations() -> None:
-    # (inter, |A|, |B|, same text) -> relation
+    # (inter, |A|, |B|, same text, words of a / of b in shared passages, longest) -> relation
     cases = [
-        ((100, 100, 100, True), "duplicate"),
-        ((80, 100, 110, False), "syndicated"),
-        ((100, 100, 400, False), "partial"),
-        ((30, 100, 120, False), "rewritten"),
-        ((5, 100, 120, False), "none"),
-        ((15, 20, 20, False), "none"),  # too few shared shingles for any relation
+        ((100, 100, 100, True, 104, 104, 104), "duplicate"),
+        ((80, 100, 110, False, 90, 90, 90), "syndicated"),
+        ((100, 100, 400, False, 104, 104, 104), "partial"),  # a is inside b
+        ((40, 200, 220, False, 100, 100, 90), "partial"),  # one dominant verbatim block
+        ((40, 200, 220, False, 100, 100, 30), "rewritten"),  # reuse spread over short passages
+        ((5, 100, 120, False, 9, 9, 9), "none"),
+        ((60, 400, 400, False, 70, 70, 70), "none"),  # fewer shared words than the minimum
+        ((100, 1200, 1400, False, 104, 104, 30), "none"),  # c_max under rewritten_min
     ]
-    inter, a, b, same = (np.array(x) for x in zip(*[c for c, _ in cases], strict=False))
+    cols = [np.array(x) for x in zip(*[c for c, _ in cases], strict=True)]
+    inter, a, b, same, cov_a, cov_b, longest = cols
     out = verify.classify(
         inter,
         a,
         b,
         same.astype(bool),
+        covered_a=cov_a,
+        covered_b=cov_b,
+        longest=longest,
+        k=5,
         syndicated_min=0.6,
         partial_min=0.6,
-        rewritten_min=0.2,
-        min_shared=20,
+        partial_block=0.5,
+        rewritten_min=0.1,
+        min_shared_words=80,
     )
     assert [verify.RELATIONS[c] for c in out["relation"]] == [r for _, r in cases]
+    assert out["shared_words"].tolist() == np.minimum(cov_a, cov_b).tolist()
+
+
+def reference_cover(seq: list[int], other: set[int], k: int) -> tuple[int, int]:
+    covered: set[int] = set()
+    longest = run = 0
+    for i, h in enumerate(seq):
+        run = run + 1 if h in other else 0
+        if h in other:
+            covered.update(range(i, i + k))
+            longest = max(longest, run + k - 1)
+    return len(covered), longest
+
+
+@FAST
+@given(
+    st.lists(st.lists(st.integers(0, 12), max_size=30), min_size=2, max_size=5),
+    st.integers(1, 5),
+)
+def test_passages_equal_reference(seqs: list[list[int]], k: int) -> None:
+    seq_off = np.concatenate(([0], np.cumsum([len(x) for x in seqs]))).astype(np.int64)
+    seq = np.array([h for x in seqs for h in x], dtype=np.uint64)
+    uniq = [sorted(set(x)) for x in seqs]
+    set_off = np.concatenate(([0], np.cumsum([len(x) for x in uniq]))).astype(np.int64)
+    sets = np.array([h for x in uniq for h in x], dtype=np.uint64)
+    pairs = np.array(list(itertools.permutations(range(len(seqs)), 2)), dtype=np.int64)
+    cov_a, cov_b, longest = verify.passages(seq_off, seq, set_off, sets, pairs, k)
+    for p, (i, j) in enumerate(pairs.tolist()):
+        ca, la = reference_cover(seqs[i], set(seqs[j]), k)
+        cb, lb = reference_cover(seqs[j], set(seqs[i]), k)
+        assert (cov_a[p], cov_b[p], longest[p]) == (ca, cb, max(la, lb))
 
 
 # -- cluster ------------------------------------------------------------------------------------

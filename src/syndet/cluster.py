@@ -1,19 +1,24 @@
 """Stage 6: clusters of related articles, and the likely source of each.
 
-Articles joined by reported pairs form clusters (union-find over the pairs). Each cluster names
-one member as its likely ``source``:
+Articles joined by reported pairs form clusters (union-find over the pairs; the pipeline then
+keeps in each cluster only members verified against its source, see
+``Scanner._cluster``). Each cluster names one member as its likely ``source``:
 
 1. ``earliest_published``: when every member has a ``published`` time, the earliest one.
-2. ``most_shared_text``: otherwise the member that shares the most text with the others (the sum
-   of shared shingles over its pairs; sums within 5% of the cluster's best count as equal). An
-   original shares its whole text with every copy, an excerpt or trimmed copy only part of it;
-   between an original and a copy that merely adds text (site chrome, extra reporting) the
-   sums tie, and the member with fewer shingles wins: it is the one the others add to.
+2. ``wire_credit`` / ``most_shared_text``: otherwise the member that shares the most text
+   with the others (the sum of shared shingles over its pairs; sums within 5% of the
+   cluster's best count as equal). An original shares its whole text with every copy, an
+   excerpt or trimmed copy only part of it; between an original and a copy that merely adds
+   text (site chrome, extra reporting) the sums tie. Among tied members the credits decide
+   where they differ (``wire_credit``): one with a wire credit ("LONDON (Reuters) -") beats
+   one with none, which beats one with a syndication notice ("published from a syndicated
+   feed": a republication). Then the one with fewer shingles wins: it is the one the others
+   add to.
 
 Ties are broken by document id. Known limit: in a cluster of only two articles the sums always
-tie, so an excerpt (fewer shingles) is named the source of the article it was cut from, unless
-dates say otherwise. Containment alone cannot tell "B is A plus chrome" from "A is an excerpt
-of B"; boilerplate removal and wire credits are the evidence that can.
+tie, so without dates or credits an excerpt (fewer shingles) is named the source of the
+article it was cut from. Containment alone cannot tell "B is A plus chrome" from "A is an
+excerpt of B".
 
 Everything here is vectorized over arrays of row indices; a cluster id is the 1-based
 position of the cluster when ordered by its lowest document id.
@@ -29,7 +34,7 @@ import numpy as np
 
 __all__ = ["Clusters", "build_clusters", "components"]
 
-SOURCE_REASONS: tuple[str, ...] = ("earliest_published", "most_shared_text")
+SOURCE_REASONS: tuple[str, ...] = ("earliest_published", "most_shared_text", "wire_credit")
 
 
 @functools.lru_cache(maxsize=1)
@@ -70,6 +75,7 @@ def build_clusters(
     sizes: np.ndarray,
     rank: np.ndarray,
     published: np.ndarray | None = None,
+    evidence: np.ndarray | None = None,
 ) -> Clusters:
     """Cluster rows linked by ``pairs`` and pick each cluster's source.
 
@@ -113,10 +119,18 @@ def build_clusters(
     by_date = use_date[cluster]
     # One sort picks every cluster's source: first row of each cluster under the sort keys.
     date_key = np.where(by_date, pub, 0)
+    score_ev = (
+        np.ones(len(members), dtype=np.int64)
+        if evidence is None
+        else np.asarray(evidence, dtype=np.int64)[members]
+    )
+    best_ev = np.zeros(nclusters + 1, dtype=np.int64)
+    np.maximum.at(best_ev, cluster, np.where(near_best, score_ev, 0))
     order = np.lexsort(
         (
             rank[members],
             sizes[members],
+            np.where(by_date, 0, -score_ev),
             np.where(by_date, 0, ~near_best),
             date_key,
             cluster,
@@ -127,6 +141,12 @@ def build_clusters(
     source_of_cluster = np.zeros(nclusters + 1, dtype=np.int64)
     source_of_cluster[cluster[order][first]] = members[order][first]
 
+    # The reason names the evidence that decided: a date, else a wire credit where tied
+    # members differ in having one, else the amount of shared text.
+    worst_ev = np.full(nclusters + 1, 2, dtype=np.int64)
+    np.minimum.at(worst_ev, cluster, np.where(near_best, score_ev, 2))
+    reason = np.where(use_date, 0, np.where(best_ev > worst_ev, 2, 1)).astype(np.int64)
+
     final = np.lexsort((rank[members], cluster))
     rows = members[final]
     cl = cluster[final]
@@ -134,5 +154,5 @@ def build_clusters(
         rows=rows,
         cluster=cl,
         source=source_of_cluster[cl],
-        source_reason=np.where(use_date[cl], 0, 1).astype(np.int64),
+        source_reason=reason[cl],
     )

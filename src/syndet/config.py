@@ -17,6 +17,7 @@ from syndet.errors import ConfigError
 
 __all__ = [
     "DEFAULT_CONFIG",
+    "BoilerplateConfig",
     "ClusterConfig",
     "Config",
     "LSHConfig",
@@ -40,6 +41,33 @@ class NormalizeConfig:
 
     #: Version of the normalization rules; bump when they change so old signatures are refused.
     version: int = 1
+
+
+@dataclass(frozen=True)
+class BoilerplateConfig:
+    """What is kept out of the similarity (see :mod:`syndet.boilerplate`).
+
+    The chrome thresholds were chosen on ``allsides-dev`` (docs/defaults.md): with them, the
+    median containment of labelled unrelated pairs falls from 0.43 to 0 while labelled copies
+    and reuse keep theirs.
+    """
+
+    #: Remove wire credits ("(Reuters) -", "Reporting by ...") and report them as ``agency``.
+    strip_credits: bool = True
+    #: Remove quoted speech: shared quotes alone never make a copy.
+    strip_quotes: bool = True
+    #: Drop short link-like lines and link rows from plain text (never after HTML extraction).
+    line_filter: bool = True
+    #: Learn chrome lines from the corpus (lines recurring across otherwise unlike documents).
+    learn_chrome: bool = True
+    chrome_min_docs: int = 3
+    chrome_own_words: int = 80
+    chrome_short_words: int = 3
+    chrome_long_words: int = 250
+
+    def __post_init__(self) -> None:
+        _check(self.chrome_min_docs >= 2, "chrome_min_docs must be at least 2")
+        _check(self.chrome_own_words >= 0, "chrome_own_words must not be negative")
 
 
 @dataclass(frozen=True)
@@ -118,25 +146,28 @@ class VerifyConfig:
     """Cut-offs that turn exact overlap into a relation (see :mod:`syndet.verify`).
 
     ``c_min``/``c_max`` are the smaller/larger of the two containments (the share of each
-    article's shingles found in the other). Chosen on ``allsides-dev``; the reasoning and the
-    measured trade-off are in ``docs/relations.md``.
+    article's authored shingles found in the other). Chosen on ``allsides-dev``; the reasoning
+    and the measured trade-off are in ``docs/defaults.md``.
     """
 
     #: syndicated: both articles are mostly the same text.
-    syndicated_min: float = 0.65
-    #: partial: most of one article is inside the other (but not vice versa).
+    syndicated_min: float = 0.68
+    #: partial: most of one article is inside the other ...
     partial_min: float = 0.6
-    #: rewritten: clear verbatim reuse short of the above.
-    rewritten_min: float = 0.2
-    #: fewest shared shingles for any relation, so a shared sentence never makes a relation.
-    min_shared: int = 20
+    #: ... or the shared text is mostly one verbatim block (its longest passage's share).
+    partial_block: float = 0.5
+    #: rewritten: clear verbatim reuse short of the above (on ``c_max``).
+    rewritten_min: float = 0.1
+    #: fewest shared words (inside shared passages, quotes and chrome excluded) for any
+    #: relation: the labelled data calls "reuse" about 100 words or more of authored prose.
+    min_shared_words: int = 100
 
     def __post_init__(self) -> None:
-        for name in ("syndicated_min", "partial_min", "rewritten_min"):
+        for name in ("syndicated_min", "partial_min", "partial_block", "rewritten_min"):
             value = getattr(self, name)
             _check(0.0 < value <= 1.0, f"{name} must be in (0, 1], got {value}")
         _check(self.rewritten_min <= self.partial_min, "rewritten_min must be <= partial_min")
-        _check(self.min_shared >= 1, "min_shared must be at least 1")
+        _check(self.min_shared_words >= 1, "min_shared_words must be at least 1")
 
 
 @dataclass(frozen=True)
@@ -152,6 +183,7 @@ class Config:
     """All settings of a scan, one section per stage."""
 
     normalize: NormalizeConfig = field(default_factory=NormalizeConfig)
+    boilerplate: BoilerplateConfig = field(default_factory=BoilerplateConfig)
     shingle: ShingleConfig = field(default_factory=ShingleConfig)
     minhash: MinHashConfig = field(default_factory=MinHashConfig)
     lsh: LSHConfig = field(default_factory=LSHConfig)
@@ -164,6 +196,7 @@ class Config:
         payload = json.dumps(
             {
                 "normalize": asdict(self.normalize),
+                "boilerplate": asdict(self.boilerplate),
                 "shingle": asdict(self.shingle),
                 "minhash": asdict(self.minhash),
             },

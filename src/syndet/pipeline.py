@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from syndet import boilerplate as boilerplate_stage
 from syndet import cluster as cluster_stage
 from syndet import lsh as lsh_stage
 from syndet import minhash as minhash_stage
@@ -50,6 +51,29 @@ _META = ("url", "published", "source", "title", "origin")
 
 
 @dataclass
+class _Read:
+    """A batch after phase A: its lines, normalized, waiting for the corpus's chrome."""
+
+    meta: pa.Table
+    keep_doc: np.ndarray
+    fingerprints: np.ndarray
+    lengths: np.ndarray
+    agency: list[str | None]
+    doc_offsets: np.ndarray
+    line_doc: np.ndarray  # corpus-wide row of each line's document
+    line_hash: np.ndarray
+    line_words: np.ndarray
+    line_dropped: np.ndarray
+    credit_lines: int
+    republished: np.ndarray
+    authored: normalize_stage.NormalizedBatch
+
+    def line_hash_mask(self) -> np.ndarray:
+        """Lines that take part in chrome learning: non-empty, not already filtered."""
+        return np.asarray((self.line_words > 0) & ~self.line_dropped, dtype=bool)
+
+
+@dataclass
 class _Prepared:
     """What one batch leaves for the corpus-wide stages."""
 
@@ -57,7 +81,20 @@ class _Prepared:
     fingerprints: np.ndarray
     lengths: np.ndarray
     keys: np.ndarray  # (bands, n)
+    sets: shingle_stage.ShingleBatch  # sorted unique shingles, for exact overlap
+    seqs: shingle_stage.ShingleBatch  # shingles in text order, for shared passages
+    agency: list[str | None]
+    republished: np.ndarray
+
+
+@dataclass
+class _Evidence:
+    """Per-document data the verifier needs, in corpus row order."""
+
     sets: shingle_stage.ShingleBatch
+    seqs: shingle_stage.ShingleBatch
+    fingerprints: np.ndarray
+    lengths: np.ndarray
 
 
 @dataclass
@@ -200,9 +237,12 @@ class Scanner:
 
         seconds: dict[str, float] = defaultdict(float)
         threads = _set_threads(self.workers)
-        prepared: list[_Prepared] = []
         started = time.perf_counter()
-        scanned = 0
+        bp = self.config.boilerplate
+
+        # Phase A, per batch: lines, credits, quotes, line hashes for chrome learning.
+        read: list[_Read] = []
+        seen = 0
         it = iter(batches)
         while True:
             t0 = time.perf_counter()
@@ -210,10 +250,38 @@ class Scanner:
             seconds["read"] += time.perf_counter() - t0
             if batch is None:
                 break
-            part = self._prepare(batch, seconds, threads)
+            part = self._read_batch(batch, seconds, threads, first_row=seen)
+            seen += batch.num_rows
             if part is not None:
-                prepared.append(part)
-                scanned += part.meta.num_rows
+                read.append(part)
+            self._tick("reading", seen)
+
+        # Corpus-wide: which lines are chrome.
+        t0 = time.perf_counter()
+        chrome = np.empty(0, dtype=np.uint64)
+        if bp.learn_chrome and read:
+            usable = [p.line_hash_mask() for p in read]
+            chrome = boilerplate_stage.learn_chrome(
+                np.concatenate([p.line_hash[m] for p, m in zip(read, usable, strict=True)]),
+                np.concatenate([p.line_doc[m] for p, m in zip(read, usable, strict=True)]),
+                np.concatenate([p.line_words[m] for p, m in zip(read, usable, strict=True)]),
+                min_docs=bp.chrome_min_docs,
+                own_words=bp.chrome_own_words,
+                short_words=bp.chrome_short_words,
+                long_words=bp.chrome_long_words,
+            )
+        seconds["boilerplate"] += time.perf_counter() - t0
+
+        # Phase B, per batch: authored text -> shingles -> signatures -> band keys.
+        prepared: list[_Prepared] = []
+        stats: Counter[str] = Counter()
+        scanned = 0
+        while read:
+            part = read.pop(0)
+            done = self._sign_batch(part, chrome, seconds, stats)
+            if done is not None:
+                prepared.append(done)
+                scanned += done.meta.num_rows
             self._tick("signatures", scanned)
 
         t0 = time.perf_counter()
@@ -223,11 +291,16 @@ class Scanner:
             fingerprints = np.concatenate([p.fingerprints for p in prepared])
             lengths = np.concatenate([p.lengths for p in prepared])
             sets = _concat_sets([p.sets for p in prepared])
+            seqs = _concat_sets([p.seqs for p in prepared])
+            agency = [a for p in prepared for a in p.agency]
+            prepared_republished = list(prepared)
         else:
             meta = None
             keys = np.empty((self.bands, 0), dtype=np.uint64)
             fingerprints = lengths = np.empty(0, dtype=np.uint64)
-            sets = shingle_stage.ShingleBatch(np.zeros(1, np.int64), np.empty(0, np.uint64))
+            sets = seqs = shingle_stage.ShingleBatch(np.zeros(1, np.int64), np.empty(0, np.uint64))
+            agency = []
+            prepared_republished = []
         prepared.clear()
         ids = meta["id"] if meta is not None else pa.array([], pa.large_string())
         n = len(ids)
@@ -240,7 +313,8 @@ class Scanner:
         self._tick("lsh", n, n)
 
         t0 = time.perf_counter()
-        scores = self._verify(cand, sets, fingerprints, lengths)
+        evidence = _Evidence(sets, seqs, fingerprints, lengths)
+        scores = self._verify(cand, evidence)
         keep = scores["relation"] > 0
         rep_pairs = cand[keep]
         rep = {k: v[keep] for k, v in scores.items()}
@@ -251,17 +325,21 @@ class Scanner:
         published = None
         if meta is not None and meta["published"].null_count < n:
             published = _epoch_us(meta["published"])
-        clusters = cluster_stage.build_clusters(
-            n, rep_pairs, rep["shared"], np.diff(sets.offsets), rank, published
+        has_credit = np.array([a is not None for a in agency], dtype=bool)
+        repub = (
+            np.concatenate([p.republished for p in prepared_republished])
+            if prepared_republished
+            else np.zeros(0, dtype=bool)
         )
-        roles = self._roles(clusters, sets, fingerprints, lengths)
+        credit_score = np.where(repub, 0, np.where(has_credit, 2, 1))
+        clusters, roles = self._cluster(rep_pairs, rep, evidence, rank, published, credit_score)
         seconds["cluster"] += time.perf_counter() - t0
 
         t0 = time.perf_counter()
         from syndet import report
 
         pairs_df = report.pairs_frame(ids, rep_pairs, rep)
-        clusters_df = report.clusters_frame(ids, clusters, roles)
+        clusters_df = report.clusters_frame(ids, clusters, roles, agency)
         seconds["report"] += time.perf_counter() - t0
 
         by_reason = Counter(s.reason for s in self._skips)
@@ -272,6 +350,17 @@ class Scanner:
                 "scanned": scanned,
                 "skipped": len(self._skips),
                 "skipped_by_reason": dict(sorted(by_reason.items())),
+            },
+            "boilerplate": {
+                "lines": int(stats["lines"]),
+                "lines_dropped_by_line_filter": int(stats["lines_filtered"]),
+                "chrome_lines_learned": int(chrome.size),
+                "lines_dropped_as_chrome": int(stats["lines_chrome"]),
+                "credit_lines": int(stats["credit_lines"]),
+                "documents_with_agency": int(has_credit.sum()),
+                "words": int(stats["words"]),
+                "words_kept": int(stats["words_kept"]),
+                "share_removed": round(1 - stats["words_kept"] / max(stats["words"], 1), 4),
             },
             "pairs": {
                 "candidates": len(cand),
@@ -299,15 +388,16 @@ class Scanner:
         }
         return ScanResult(pairs_df, clusters_df, summary, list(self._skips))
 
-    def _prepare(
-        self, batch: pa.Table, seconds: dict[str, float], threads: int
-    ) -> _Prepared | None:
+    def _read_batch(
+        self, batch: pa.Table, seconds: dict[str, float], threads: int, *, first_row: int
+    ) -> _Read | None:
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        cfg = self.config
+        bp = self.config.boilerplate
         t0 = time.perf_counter()
         text = batch["text"]
+        is_html = np.zeros(batch.num_rows, dtype=bool)
         need = pc.and_(pc.is_null(text), pc.is_valid(batch["html"]))
         if pc.any(need).as_py():
             from syndet.io.html import extract_texts
@@ -319,29 +409,111 @@ class Scanner:
             for i, t in zip(idx.tolist(), extracted, strict=True):
                 merged[i] = t
             text = pa.array(merged, type=pa.large_string())
+            is_html[idx] = True
             seconds["extract"] += time.perf_counter() - t0
+
         t0 = time.perf_counter()
-        norm = normalize_stage.normalize_batch(text)
+        lines = boilerplate_stage.split_lines(text)
+        full = normalize_stage.normalize_batch(lines.text)
+        authored_raw = lines.text
+        line_agency = pa.nulls(len(lines.text), pa.large_string())
+        if bp.strip_credits:
+            authored_raw, line_agency = boilerplate_stage.strip_credits(authored_raw)
+        if bp.strip_quotes:
+            authored_raw = boilerplate_stage.strip_quotes(authored_raw)
+        authored = (
+            full if authored_raw is lines.text else normalize_stage.normalize_batch(authored_raw)
+        )
         seconds["normalize"] += time.perf_counter() - t0
 
-        words = norm.word_counts()
-        ok = words >= cfg.shingle.k
-        if not ok.all():
+        t0 = time.perf_counter()
+        words = full.word_counts()
+        line_hash = xxh64_ranges(full.offsets, full.data)
+        line_doc = lines.doc_index()
+        dropped = np.zeros(len(words), dtype=bool)
+        if bp.line_filter:
+            dropped = boilerplate_stage.cheap_filter(lines.text, words) & ~is_html[line_doc]
+        # The document's fingerprint: all its normalized lines, as normalize_text would give.
+        fp_off, fp_data = boilerplate_stage.join_lines(
+            full.offsets, full.data, np.ones(len(words), dtype=bool), lines.doc_offsets
+        )
+        fingerprints = xxh64_ranges(fp_off, fp_data)
+        doc_words = np.bincount(line_doc, weights=words, minlength=batch.num_rows)
+        seconds["boilerplate"] += time.perf_counter() - t0
+
+        empty = doc_words == 0
+        if empty.any():
             ids = batch["id"].to_pylist()
             origins = batch["origin"].to_pylist()
-            for i in np.flatnonzero(~ok).tolist():
-                if words[i] == 0:
-                    reason, msg = "empty", "no words left after normalization (empty document)"
-                else:
-                    reason, msg = (
-                        "too_short",
-                        (f"only {words[i]} words; shingles need k={cfg.shingle.k}"),
+            for i in np.flatnonzero(empty).tolist():
+                self._record(
+                    _skip(
+                        f"{origins[i]} [{ids[i]}]",
+                        "empty",
+                        "no words left after normalization (empty document)",
+                        ids[i],
                     )
-                self._record(_skip(f"{origins[i]} [{ids[i]}]", reason, msg, ids[i]))
-            rows = np.flatnonzero(ok)
-            if rows.size == 0:
-                return None
-            batch = batch.take(pa.array(rows))
+                )
+        return _Read(
+            meta=batch.select(["id", *_META]),
+            keep_doc=~empty,
+            fingerprints=fingerprints,
+            lengths=np.diff(fp_off),
+            agency=boilerplate_stage.agency_of(line_agency, lines.doc_offsets),
+            doc_offsets=lines.doc_offsets,
+            line_doc=line_doc + first_row,
+            line_hash=line_hash,
+            line_words=words,
+            line_dropped=dropped,
+            credit_lines=int(pc.sum(pc.is_valid(line_agency)).as_py() or 0),
+            republished=boilerplate_stage.republished(line_agency, lines.doc_offsets),
+            authored=authored,
+        )
+
+    def _sign_batch(
+        self,
+        part: _Read,
+        chrome: np.ndarray,
+        seconds: dict[str, float],
+        stats: Counter[str],
+    ) -> _Prepared | None:
+        import pyarrow as pa
+
+        cfg = self.config
+        t0 = time.perf_counter()
+        is_chrome = boilerplate_stage.is_chrome(part.line_hash, chrome)
+        keep = ~part.line_dropped & ~is_chrome
+        off, data = boilerplate_stage.join_lines(
+            part.authored.offsets, part.authored.data, keep, part.doc_offsets
+        )
+        norm = normalize_stage.NormalizedBatch(off, data)
+        words = norm.word_counts()
+        stats["lines"] += int((part.line_words > 0).sum())
+        stats["lines_filtered"] += int((part.line_dropped & (part.line_words > 0)).sum())
+        stats["lines_chrome"] += int((is_chrome & ~part.line_dropped).sum())
+        stats["credit_lines"] += part.credit_lines
+        stats["words"] += int(part.line_words.sum())
+        stats["words_kept"] += int(words.sum())
+        ok = part.keep_doc & (words >= cfg.shingle.k)
+        short = part.keep_doc & ~ok
+        if short.any():
+            ids = part.meta["id"].to_pylist()
+            origins = part.meta["origin"].to_pylist()
+            for i in np.flatnonzero(short).tolist():
+                self._record(
+                    _skip(
+                        f"{origins[i]} [{ids[i]}]",
+                        "too_short",
+                        f"only {words[i]} words of its own text (quotes, credits and chrome "
+                        f"removed); shingles need k={cfg.shingle.k}",
+                        ids[i],
+                    )
+                )
+        seconds["boilerplate"] += time.perf_counter() - t0
+        rows = np.flatnonzero(ok)
+        if rows.size == 0:
+            return None
+        if rows.size < len(ok):
             norm = _take_normalized(norm, rows)
 
         t0 = time.perf_counter()
@@ -359,52 +531,81 @@ class Scanner:
         seconds["minhash"] += time.perf_counter() - t0
         t0 = time.perf_counter()
         sets = shingle_stage.unique_shingles(sh)
-        fingerprints = xxh64_ranges(norm.offsets, norm.data)
         seconds["shingle"] += time.perf_counter() - t0
-        meta = batch.select(["id", *_META])
-        return _Prepared(meta, fingerprints, np.diff(norm.offsets), keys, sets)
+        take = pa.array(rows)
+        return _Prepared(
+            meta=part.meta.take(take),
+            fingerprints=part.fingerprints[rows],
+            lengths=part.lengths[rows],
+            keys=keys,
+            sets=sets,
+            seqs=sh,
+            agency=[part.agency[i] for i in rows.tolist()],
+            republished=part.republished[rows],
+        )
 
-    def _verify(
-        self,
-        pairs: np.ndarray,
-        sets: shingle_stage.ShingleBatch,
-        fingerprints: np.ndarray,
-        lengths: np.ndarray,
-    ) -> dict[str, np.ndarray]:
+    def _verify(self, pairs: np.ndarray, ev: _Evidence) -> dict[str, np.ndarray]:
         v = self.config.verify
-        inter, sa, sb = verify_stage.overlap(sets.offsets, sets.hashes, pairs)
-        same = (fingerprints[pairs[:, 0]] == fingerprints[pairs[:, 1]]) & (
-            lengths[pairs[:, 0]] == lengths[pairs[:, 1]]
+        k = self.config.shingle.k
+        inter, sa, sb = verify_stage.overlap(ev.sets.offsets, ev.sets.hashes, pairs)
+        cov_a, cov_b, longest = verify_stage.passages(
+            ev.seqs.offsets, ev.seqs.hashes, ev.sets.offsets, ev.sets.hashes, pairs, k
+        )
+        same = (ev.fingerprints[pairs[:, 0]] == ev.fingerprints[pairs[:, 1]]) & (
+            ev.lengths[pairs[:, 0]] == ev.lengths[pairs[:, 1]]
         )
         return verify_stage.classify(
             inter,
             sa,
             sb,
             same,
+            covered_a=cov_a,
+            covered_b=cov_b,
+            longest=longest,
+            k=k,
             syndicated_min=v.syndicated_min,
             partial_min=v.partial_min,
+            partial_block=v.partial_block,
             rewritten_min=v.rewritten_min,
-            min_shared=v.min_shared,
+            min_shared_words=v.min_shared_words,
         )
 
-    def _roles(
+    def _cluster(
         self,
-        clusters: cluster_stage.Clusters,
-        sets: shingle_stage.ShingleBatch,
-        fingerprints: np.ndarray,
-        lengths: np.ndarray,
-    ) -> np.ndarray:
-        """Each clustered row's relation to its cluster source (verified directly)."""
-        if not len(clusters.rows):
-            return np.zeros(0, dtype=np.int8)
-        members = np.stack([clusters.rows, clusters.source], axis=1)
-        is_source = members[:, 0] == members[:, 1]
-        # Members not paired with the source directly are verified against it now: a role is
-        # always the member's own evidence, never inherited through a chain.
-        scores = self._verify(members, sets, fingerprints, lengths)
-        role: np.ndarray = np.array(scores["relation"], dtype=np.int8)
-        role[is_source] = -1
-        return role
+        pairs: np.ndarray,
+        rep: dict[str, np.ndarray],
+        ev: _Evidence,
+        rank: np.ndarray,
+        published: np.ndarray | None,
+        evidence: np.ndarray,
+    ) -> tuple[cluster_stage.Clusters, np.ndarray]:
+        """Clusters in which every member is tied to its source by its own verified relation.
+
+        Plain connected components chain unrelated stories through weak links (A copies part
+        of B, B shares a block with C: A and C have nothing in common). Here each round takes
+        the components of the pairs still in play, picks each component's source, verifies
+        every member directly against it, and keeps only members with a relation of their
+        own; the rest, and the pairs among them, go to the next round. Every round places at
+        least each component's source, so the rounds end.
+        """
+        n = len(rank)
+        sizes = np.diff(ev.sets.offsets)
+        placed = np.zeros(n, dtype=bool)
+        parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+        active = np.ones(len(pairs), dtype=bool)
+        while active.any():
+            c = cluster_stage.build_clusters(
+                n, pairs[active], rep["shared"][active], sizes, rank, published, evidence
+            )
+            members = np.stack([c.rows, c.source], axis=1)
+            role = np.array(self._verify(members, ev)["relation"], dtype=np.int8)
+            role[members[:, 0] == members[:, 1]] = -1
+            tied = role != 0
+            placed[c.source] = True
+            placed[c.rows[tied]] = True
+            parts.append((c.rows[tied], c.source[tied], c.source_reason[tied], role[tied]))
+            active &= ~(placed[pairs[:, 0]] | placed[pairs[:, 1]])
+        return _assemble(parts, rank)
 
 
 def scan(
@@ -412,6 +613,34 @@ def scan(
 ) -> ScanResult:
     """Scan files or folders with one call: ``Scanner(config, **options).scan(inputs)``."""
     return Scanner(config, **options).scan(inputs)
+
+
+def _assemble(
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]],
+    rank: np.ndarray,
+) -> tuple[cluster_stage.Clusters, np.ndarray]:
+    """Join the rounds' clusters, drop clusters left with one member, number them anew."""
+    empty = np.empty(0, dtype=np.int64)
+    if not parts:
+        return cluster_stage.Clusters(empty, empty, empty, empty), np.empty(0, dtype=np.int8)
+    # a round's cluster ids restart at 1: clusters are keyed by their source row instead
+    rows, src, reason, role = (np.concatenate(x) for x in zip(*parts, strict=True))
+    sizes = np.bincount(src, minlength=len(rank))
+    keep = sizes[src] >= 2
+    rows, src, reason, role = rows[keep], src[keep], reason[keep], role[keep]
+    if not len(rows):
+        return cluster_stage.Clusters(empty, empty, empty, empty), np.empty(0, dtype=np.int8)
+    min_rank = np.full(len(rank), np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(min_rank, src, rank[rows])
+    sources = np.unique(src)
+    number = np.zeros(len(rank), dtype=np.int64)
+    number[sources[np.argsort(min_rank[sources], kind="stable")]] = np.arange(1, len(sources) + 1)
+    cluster = number[src]
+    order = np.lexsort((rank[rows], cluster))
+    return (
+        cluster_stage.Clusters(rows[order], cluster[order], src[order], reason[order]),
+        role[order],
+    )
 
 
 def _set_threads(workers: int | None) -> int:

@@ -11,7 +11,13 @@ jaccard         float    ``|A ∩ B| / |A ∪ B|`` over the shingle sets
 containment_a   float    share of a's shingles found in b
 containment_b   float    share of b's shingles found in a
 shared          int      number of shared shingles
+shared_words    int      words inside passages the two share (the smaller side's count)
+coverage_a      float    share of a's words inside shared passages
+coverage_b      float    share of b's words inside shared passages
 ==============  =======  ===================================================================
+
+Similarity is measured on each article's authored text: site chrome, wire credits and quoted
+speech are removed first (see :mod:`syndet.boilerplate`).
 
 ``clusters.<fmt>``: one row per article in a cluster of two or more, ordered by
 ``(cluster, doc)``
@@ -22,8 +28,9 @@ doc             str      document id
 source          str      the cluster's likely source (a document id)
 role            str      ``source``, or this member's relation to the source (``linked``
                          when it is related to the source only through other members)
-source_reason   str      the rule that chose the source: ``earliest_published`` or
-                         ``most_shared_text``
+source_reason   str      the rule that chose the source: ``earliest_published``,
+                         ``wire_credit`` or ``most_shared_text``
+agency          str      the wire agency credited in this document, if any
 ==============  =======  ===================================================================
 
 ``skipped.<fmt>``: every skipped document or file: ``where``, ``reason``, ``doc``, ``message``.
@@ -52,7 +59,7 @@ __all__ = ["FORMATS", "clusters_frame", "pairs_frame", "render", "write_report"]
 
 FORMATS = ("parquet", "csv", "jsonl")
 _RELATIONS = ("none", "duplicate", "syndicated", "partial", "rewritten")
-_SOURCE_REASONS = ("earliest_published", "most_shared_text")
+_SOURCE_REASONS = ("earliest_published", "most_shared_text", "wire_credit")
 
 PAIRS_SCHEMA = {
     "a": pl.String,
@@ -62,6 +69,9 @@ PAIRS_SCHEMA = {
     "containment_a": pl.Float64,
     "containment_b": pl.Float64,
     "shared": pl.Int64,
+    "shared_words": pl.Int64,
+    "coverage_a": pl.Float64,
+    "coverage_b": pl.Float64,
 }
 CLUSTERS_SCHEMA = {
     "cluster": pl.Int64,
@@ -69,6 +79,7 @@ CLUSTERS_SCHEMA = {
     "source": pl.String,
     "role": pl.String,
     "source_reason": pl.String,
+    "agency": pl.String,
 }
 SKIPPED_SCHEMA = {"where": pl.String, "reason": pl.String, "doc": pl.String, "message": pl.String}
 
@@ -91,13 +102,19 @@ def pairs_frame(
             "containment_a": scores["containment_a"],
             "containment_b": scores["containment_b"],
             "shared": scores["shared"],
+            "shared_words": scores["shared_words"],
+            "coverage_a": scores["coverage_a"],
+            "coverage_b": scores["coverage_b"],
         },
         schema=PAIRS_SCHEMA,
     )
 
 
 def clusters_frame(
-    ids: pa.Array | pa.ChunkedArray, clusters: Any, roles: np.ndarray
+    ids: pa.Array | pa.ChunkedArray,
+    clusters: Any,
+    roles: np.ndarray,
+    agency: Sequence[str | None] = (),
 ) -> pl.DataFrame:
     """The clusters table from :class:`syndet.cluster.Clusters` and each member's role code."""
     id_series = pl.Series("id", ids, dtype=pl.String)
@@ -110,6 +127,7 @@ def clusters_frame(
             "source": id_series.gather(clusters.source) if len(clusters.rows) else [],
             "role": pl.Series(role, dtype=pl.String),
             "source_reason": _names(clusters.source_reason, _SOURCE_REASONS),
+            "agency": [agency[i] for i in clusters.rows.tolist()] if agency else None,
         },
         schema=CLUSTERS_SCHEMA,
     )

@@ -1,24 +1,31 @@
 """Stage 5: exact verification of candidate pairs, and the relation each pair gets.
 
-MinHash only proposes; this stage decides, on the exact shingle sets. For a pair ``(A, B)``:
+MinHash only proposes; this stage decides, on the exact shingle sets of the articles'
+*authored* text (chrome, wire credits and quoted speech removed by :mod:`syndet.boilerplate`).
+For a pair ``(A, B)``:
 
 * ``jaccard = |A ∩ B| / |A ∪ B|``
 * ``containment_a = |A ∩ B| / |A|`` (share of a's shingles found in b), ``containment_b`` likewise
-* ``c_min``/``c_max``: the smaller and larger containment.
+* ``c_min``/``c_max``: the smaller and larger containment
+* shared passages: maximal runs of consecutive shingles of one article found in the other.
+  ``coverage_a`` is the share of a's words inside such passages, ``shared_words`` the smaller
+  of the two sides' covered word counts, ``longest`` the longest passage in words.
 
 Relations, first match wins (cut-offs in :class:`syndet.config.VerifyConfig`):
 
 =============  =========================================================================
 duplicate      the same text after normalization (equal fingerprints and lengths)
+(none)         ``shared_words < min_shared_words`` or ``c_max < rewritten_min``
 syndicated     ``c_min >= syndicated_min``: most of *both* articles is the same text
                (different headline, chrome, trimmed tail, light edits)
-partial        ``c_max >= partial_min``: most of one article is inside the other
-rewritten      ``c_max >= rewritten_min``: clear verbatim reuse short of the above
-(none)         anything less; also any pair sharing fewer than ``min_shared`` shingles
+partial        ``c_max >= partial_min`` (most of one article is inside the other) or the
+               shared text is mostly one verbatim block (``longest >= partial_block *
+               shared_words``)
+rewritten      anything else that is reported: reuse spread over many shorter passages
 =============  =========================================================================
 
-Different stories about one event share names, places and quotes but little running text, so
-their 5-gram containment stays far below ``rewritten_min``; such pairs are never reported.
+Different stories about one event share names, places and quotes but little authored running
+text; with quotes removed their overlap stays under ``min_shared_words``.
 """
 
 from __future__ import annotations
@@ -28,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["RELATIONS", "classify", "overlap"]
+__all__ = ["RELATIONS", "classify", "overlap", "passages"]
 
 #: Relation names by code (code 0 is "not related" and never reported).
 RELATIONS: tuple[str, ...] = ("none", "duplicate", "syndicated", "partial", "rewritten")
@@ -54,18 +61,52 @@ def overlap(
     return inter, sizes[pairs[:, 0]], sizes[pairs[:, 1]]
 
 
+def passages(
+    seq_offsets: np.ndarray,
+    seq: np.ndarray,
+    set_offsets: np.ndarray,
+    sets: np.ndarray,
+    pairs: np.ndarray,
+    k: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Words of a and of b inside shared passages, and the longest passage, for each pair.
+
+    ``seq`` holds each document's shingle hashes in text order, ``sets`` its sorted unique
+    shingles (both ragged, same row order).
+    """
+    pairs = np.ascontiguousarray(pairs, dtype=np.int64).reshape(-1, 2)
+    return _passages_kernel()(seq_offsets, seq, set_offsets, sets, pairs, k)  # type: ignore[no-any-return]
+
+
+@functools.lru_cache(maxsize=1)
+def _passages_kernel() -> Any:
+    from syndet._kernels import verify as k
+
+    return k.passages
+
+
 def classify(
     inter: np.ndarray,
     size_a: np.ndarray,
     size_b: np.ndarray,
     same_text: np.ndarray,
     *,
+    covered_a: np.ndarray | None = None,
+    covered_b: np.ndarray | None = None,
+    longest: np.ndarray | None = None,
+    k: int = 5,
     syndicated_min: float,
     partial_min: float,
+    partial_block: float = 0.5,
     rewritten_min: float,
-    min_shared: int,
+    min_shared_words: int,
 ) -> dict[str, np.ndarray]:
-    """Scores and relation code for each pair (vectorized; see the table in the module docs)."""
+    """Scores and relation code for each pair (vectorized; see the table in the module docs).
+
+    Without passage counts (``covered_a``/``covered_b``/``longest``), shared words are
+    estimated as ``inter`` (each shared shingle adds about one word to a passage) and the
+    block rule is not applied.
+    """
     inter = np.asarray(inter, dtype=np.float64)
     a = np.maximum(np.asarray(size_a, dtype=np.float64), 1.0)
     b = np.maximum(np.asarray(size_b, dtype=np.float64), 1.0)
@@ -75,16 +116,26 @@ def classify(
     cb = inter / b
     cmin = np.minimum(ca, cb)
     cmax = np.maximum(ca, cb)
-    enough = inter >= min_shared
+    if covered_a is None or covered_b is None or longest is None:
+        cov_a = np.minimum(inter + np.where(inter > 0, k - 1, 0), a + k - 1)
+        cov_b = np.minimum(inter + np.where(inter > 0, k - 1, 0), b + k - 1)
+        block = np.zeros(len(inter), dtype=bool)
+    else:
+        cov_a = np.asarray(covered_a, dtype=np.float64)
+        cov_b = np.asarray(covered_b, dtype=np.float64)
+        shared = np.minimum(cov_a, cov_b)
+        block = np.asarray(longest, dtype=np.float64) >= partial_block * np.maximum(shared, 1)
+    shared_words = np.minimum(cov_a, cov_b)
+    reported = (shared_words >= min_shared_words) & (cmax >= rewritten_min)
     code = np.select(
         [
             same_text,
-            enough & (cmin >= syndicated_min),
-            enough & (cmax >= partial_min),
-            enough & (cmax >= rewritten_min),
+            ~reported,
+            cmin >= syndicated_min,
+            (cmax >= partial_min) | block,
         ],
-        [1, 2, 3, 4],
-        default=0,
+        [1, 0, 2, 3],
+        default=4,
     ).astype(np.int8)
     return {
         "relation": code,
@@ -92,4 +143,8 @@ def classify(
         "containment_a": ca,
         "containment_b": cb,
         "shared": inter.astype(np.int64),
+        "shared_words": shared_words.astype(np.int64),
+        # a document of n shingles has n + k - 1 words
+        "coverage_a": np.minimum(cov_a / (a + k - 1), 1.0),
+        "coverage_b": np.minimum(cov_b / (b + k - 1), 1.0),
     }

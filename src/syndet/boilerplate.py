@@ -1,0 +1,297 @@
+"""Stage 1b: what is *not* the story: site chrome, wire credits and quoted speech.
+
+Similarity is measured on an article's *authored* text. This stage works on lines (a scraped
+page's paragraphs, menu items, captions) and decides which of them, or which parts, are kept:
+
+* **Wire credits and syndication notices**: dateline credits ("LONDON (Reuters) -",
+  "(AP) --", "By Jane Roe (Continental Press) —"), "Reporting by ...", "The Associated Press
+  contributed to this report", "published from a syndicated feed". They are removed from the
+  text (two unrelated Reuters stories must not match on "(Reuters) -") and reported as the
+  document's ``agency``, which is evidence for the source of a cluster.
+* **Quoted speech**: text between quotation marks is removed. Different stories about one
+  event quote the same officials, sometimes at length; shared quotes alone never make a copy.
+  (Measured on allsides-dev: stripping quotes drops the median containment of same-event pairs
+  from 0.11 to 0.01, while labelled copies stay at 0.97.)
+* **A cheap per-document line filter** for raw text: lines of three words or fewer without
+  sentence punctuation ("Share", "Sign in", "Related Stories"), and link rows ("Home | News |
+  Sport"). On for plain text, off after HTML extraction, which already removes such chrome and
+  where short lines are more often real content.
+* **Chrome learned from the corpus**: a line that recurs across documents that are otherwise
+  unlike each other is chrome. "Otherwise unlike" is measured by each document's *own* prose:
+  the words of its lines that no other document has. Copies of one wire story share their story
+  lines and have little text of their own, so those lines are kept; pages of one site share
+  menus, promos, photo galleries and author bios while each has its own article, so those lines
+  go. (A plain "drop every repeated line" rule deletes syndicated stories themselves.) Lines are
+  chrome when
+
+  - at least ``chrome_min_docs`` documents hold them and at least that many, and at least half,
+    of those documents have ``chrome_own_words`` words of their own; or
+  - at least ``chrome_min_docs`` documents hold them and they are no longer than
+    ``chrome_short_words`` words ("Advertisement", "Story continued below"); or
+  - they are at least ``chrome_long_words`` words long (no news paragraph is: these are
+    scraped photo galleries and link lists) and two documents with their own prose hold them.
+
+  The decision needs only ``(line hash, document, words)`` triples, sorted by hash: each hash's
+  run is decided on its own, so the work can stream over hash buckets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+__all__ = [
+    "CREDIT_PATTERNS",
+    "REPUBLISHED",
+    "Lines",
+    "agency_of",
+    "cheap_filter",
+    "learn_chrome",
+    "republished",
+    "split_lines",
+    "strip_credits",
+    "strip_quotes",
+]
+
+# Text between quotation marks (straight, curly, guillemets, German low-high), within a line.
+# RE2 syntax (pyarrow): no look-behind, no bounded repetition over 1000.
+QUOTE_PATTERN = r'“[^“”\n]+”|"[^"\n]+"|«[^«»\n]+»|„[^„“\n]+“'
+
+_AGENCIES = (
+    "Reuters|AP|Associated Press|AFP|Agence France-Presse|Bloomberg|UPI|dpa|DPA|PA|ANSA|EFE|"
+    "Xinhua|Kyodo|Yonhap|TASS|PTI|IANS|ANI|CNA|Anadolu"
+)
+_DASH = r"\s*(?:-{1,2}|—|–)\s*"
+
+#: Agency value of syndication notices: they mark a republication, not an original.
+REPUBLISHED = "syndicated feed"
+
+#: (pattern, agency or None = taken from the match's ``agency`` group, removes whole line?)
+CREDIT_PATTERNS: tuple[tuple[str, str | None, bool], ...] = (
+    # "WASHINGTON (Reuters) - " dateline credit at the start of the first paragraph
+    (rf"^[^()\n]{{0,80}}\((?P<agency>{_AGENCIES})\){_DASH}", None, False),
+    # "PORT ALDINE, May 14 (Continental Press) — ": any agency after an upper-case dateline
+    (
+        r"^[A-Z][A-Z .'-]{1,40}(?:, [A-Z][a-z]{2,8}\.? \d{1,2})?\s*"
+        rf"\((?P<agency>[A-Z][\w.&' -]{{1,40}})\){_DASH}",
+        None,
+        False,
+    ),
+    # "By Jane Roe (Continental Press) — " byline with an agency in brackets
+    (rf"^By [^()\n]{{1,80}}\((?P<agency>[A-Z][\w.&' -]{{1,40}})\){_DASH}", None, False),
+    (r"^\s*\((?P<agency>AP|Reuters|AFP)\)\s*$", None, True),
+    (r"^(?:Reporting|Additional reporting|Writing|Editing) by .{0,200}$", "Reuters", True),
+    (r"(?i)^.{0,40}Associated Press contributed to this report\.?\s*$", "AP", True),
+    (r"(?i)^.{0,20}Copyright \d{4} The Associated Press.{0,120}$", "AP", True),
+    (
+        r"(?i)^.{0,160}(?:published|taken|generated) from a syndicated feed.{0,40}$",
+        REPUBLISHED,
+        True,
+    ),
+)
+
+
+@dataclass
+class Lines:
+    """The lines of a batch: ``text[doc_offsets[d]:doc_offsets[d + 1]]`` belong to document d."""
+
+    text: pa.Array
+    doc_offsets: np.ndarray
+
+    def doc_index(self) -> np.ndarray:
+        """Document of every line."""
+        return np.repeat(np.arange(len(self.doc_offsets) - 1), np.diff(self.doc_offsets))
+
+
+def split_lines(texts: pa.Array | pa.ChunkedArray) -> Lines:
+    """Split every document into its lines (``\\n``-separated), vectorized."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(texts, pa.ChunkedArray):
+        texts = texts.combine_chunks()
+    texts = pc.fill_null(texts.cast(pa.large_string()), "")
+    lists = pc.split_pattern(texts, "\n")
+    offsets = np.asarray(lists.offsets, dtype=np.int64) - int(lists.offsets[0].as_py())
+    return Lines(pc.list_flatten(lists), offsets)
+
+
+def strip_credits(lines: pa.Array) -> tuple[pa.Array, pa.Array]:
+    """Lines with wire credits removed, and the agency each line credited (null if none).
+
+    Whole-line credits ("Reporting by ...") become empty lines; dateline credits are cut from
+    the start of their paragraph, which is kept.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    agency = pa.nulls(len(lines), pa.large_string())
+    for pattern, fixed, whole in CREDIT_PATTERNS:
+        hit = pc.match_substring_regex(lines, pattern)
+        if not pc.any(hit).as_py():
+            continue
+        if fixed is None:
+            found = pc.struct_field(pc.extract_regex(lines, pattern), "agency")
+        else:
+            found = pc.if_else(hit, pa.scalar(fixed, pa.large_string()), None)
+        agency = pc.coalesce(agency, found.cast(pa.large_string()))
+        lines = (
+            pc.if_else(hit, pa.scalar("", pa.large_string()), lines)
+            if whole
+            else pc.replace_substring_regex(lines, pattern, "", max_replacements=1)
+        )
+    return lines, agency
+
+
+# Whole lines that are quoted speech although no closing mark follows on the line: paragraphs
+# of a multi-paragraph quote (they open with a quotation mark and never close), and embedded
+# tweets ("— Jane Roe (@janeroe) May 3, 2020", "pic.twitter.com/...").
+QUOTED_LINE_PATTERN = (
+    r'^\s*[“"«„][^”"»“]*$'
+    r"|pic\.twitter\.com/|https?://t\.co/"
+    r"|[—–-]\s*[^()\n]{1,60}\(@\w{1,30}\)\s+\w+ \d{1,2}, \d{4}"
+)
+
+
+def strip_quotes(lines: pa.Array) -> pa.Array:
+    """Lines with every quoted span replaced by a space, and quoted lines emptied."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    quoted = pc.match_substring_regex(lines, QUOTED_LINE_PATTERN)
+    lines = pc.if_else(quoted, pa.scalar("", pa.large_string()), lines)
+    return pc.replace_substring_regex(lines, QUOTE_PATTERN, " ")
+
+
+def agency_of(line_agency: pa.Array, doc_offsets: np.ndarray) -> list[str | None]:
+    """Each document's agency: the first credit found in its lines (a named agency wins over
+    a bare syndication notice)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    named = pc.if_else(
+        pc.equal(line_agency, pa.scalar(REPUBLISHED, pa.large_string())), None, line_agency
+    )
+    out = _first_per_doc(named, doc_offsets)
+    notices = _first_per_doc(line_agency, doc_offsets)
+    return [a if a is not None else b for a, b in zip(out, notices, strict=True)]
+
+
+def republished(line_agency: pa.Array, doc_offsets: np.ndarray) -> np.ndarray:
+    """Documents carrying a syndication notice: evidence that they are not the original."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    hit = pc.fill_null(pc.equal(line_agency, pa.scalar(REPUBLISHED, pa.large_string())), False)
+    lines = np.asarray(hit.to_numpy(zero_copy_only=False), dtype=np.int64)
+    total = np.concatenate(([0], np.cumsum(lines)))
+    return np.asarray(total[doc_offsets[1:]] - total[doc_offsets[:-1]] > 0, dtype=bool)
+
+
+def _first_per_doc(line_agency: pa.Array, doc_offsets: np.ndarray) -> list[str | None]:
+    import pyarrow.compute as pc
+
+    valid = np.asarray(pc.is_valid(line_agency).to_numpy(zero_copy_only=False), dtype=bool)
+    hits = np.flatnonzero(valid)
+    out: list[str | None] = [None] * (len(doc_offsets) - 1)
+    if hits.size:
+        docs = np.searchsorted(doc_offsets, hits, side="right") - 1
+        first = np.unique(docs, return_index=True)
+        values = line_agency.take(hits[first[1]]).to_pylist()
+        for d, v in zip(first[0].tolist(), values, strict=True):
+            out[d] = v
+    return out
+
+
+def cheap_filter(lines: pa.Array, words: np.ndarray) -> np.ndarray:
+    """Lines a per-document filter drops: short link-like lines and link rows."""
+    import pyarrow.compute as pc
+
+    ends = np.asarray(
+        pc.match_substring_regex(lines, r"[.!?:;\"”’)]\s*$").to_numpy(zero_copy_only=False),
+        dtype=bool,
+    )
+    bars = np.asarray(pc.count_substring_regex(lines, r" [|•·] ").to_numpy(), dtype=np.int64)
+    return np.asarray(((words > 0) & (words <= 3) & ~ends) | (bars >= 2), dtype=bool)
+
+
+def learn_chrome(
+    hashes: np.ndarray,
+    docs: np.ndarray,
+    words: np.ndarray,
+    *,
+    min_docs: int = 3,
+    own_words: int = 80,
+    short_words: int = 3,
+    long_words: int = 250,
+) -> np.ndarray:
+    """Sorted hashes of the lines that are chrome (see the module docs for the rules).
+
+    ``hashes``, ``docs`` and ``words`` describe every non-empty line of the corpus: its hash,
+    its document (any integer id) and its length in words.
+    """
+    if hashes.size == 0:
+        return np.empty(0, dtype=np.uint64)
+    # One entry per (line, document): a line repeated inside one page counts once.
+    order = np.lexsort((docs, hashes))
+    h, d, w = hashes[order], docs[order], words[order]
+    first = np.ones(len(h), dtype=bool)
+    first[1:] = (h[1:] != h[:-1]) | (d[1:] != d[:-1])
+    h, d, w = h[first], d[first], w[first]
+    run_start = np.flatnonzero(np.concatenate(([True], h[1:] != h[:-1])))
+    run_len = np.diff(np.append(run_start, len(h)))
+    df = np.repeat(run_len, run_len)
+    # Own prose of each document: words in lines nobody else has.
+    doc_ids, doc_of = np.unique(d, return_inverse=True)
+    own = np.bincount(doc_of, weights=np.where(df == 1, w, 0), minlength=len(doc_ids))
+    independent = (own[doc_of] >= own_words).astype(np.int64)
+    indep_in_run = np.add.reduceat(independent, run_start)
+    run_words = w[run_start]
+    chrome = (
+        ((run_len >= min_docs) & (indep_in_run >= min_docs) & (2 * indep_in_run >= run_len))
+        | ((run_len >= min_docs) & (run_words <= short_words))
+        | ((run_len >= 2) & (run_words >= long_words) & (indep_in_run >= 2))
+    )
+    return np.asarray(h[run_start][chrome], dtype=np.uint64)
+
+
+def is_chrome(hashes: np.ndarray, chrome: np.ndarray) -> np.ndarray:
+    """Mask of the lines whose hash is in the sorted chrome array."""
+    if chrome.size == 0:
+        return np.zeros(len(hashes), dtype=bool)
+    pos = np.minimum(np.searchsorted(chrome, hashes), len(chrome) - 1)
+    return np.asarray(chrome[pos] == hashes, dtype=bool)
+
+
+def join_lines(
+    offsets: np.ndarray, data: np.ndarray, keep: np.ndarray, doc_offsets: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each document's kept normalized lines joined with single spaces (Arrow layout out)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    lines = pa.LargeStringArray.from_buffers(
+        len(offsets) - 1, pa.py_buffer(offsets), pa.py_buffer(data)
+    )
+    keep = keep & (np.diff(offsets) > 0)  # empty lines would leave double spaces
+    kept = lines.filter(pa.array(keep))
+    doc_of = np.repeat(np.arange(len(doc_offsets) - 1), np.diff(doc_offsets))
+    counts = np.bincount(doc_of[keep], minlength=len(doc_offsets) - 1)
+    list_offsets = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
+    joined = pc.binary_join(
+        pa.LargeListArray.from_arrays(pa.array(list_offsets), kept),
+        pa.scalar(" ", pa.large_string()),
+    )
+    _, off_buf, data_buf = joined.buffers()
+    out_offsets = np.frombuffer(off_buf, dtype=np.int64)[: len(joined) + 1].copy()
+    out_data = (
+        np.frombuffer(data_buf, dtype=np.uint8).copy()
+        if data_buf is not None
+        else np.zeros(0, dtype=np.uint8)
+    )
+    return out_offsets, out_data
