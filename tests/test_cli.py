@@ -108,3 +108,29 @@ def test_help_teaches(runner: CliRunner) -> None:
     assert res.exit_code == 0
     for word in ("syndicated", "partial", "rewritten", "Examples", "--threshold", "--workers"):
         assert word in res.output
+
+
+def test_explain_shows_passages_and_reason(runner: CliRunner) -> None:
+    a = CORPUS / "newswire" / "port-aldine-bridge-cables.txt"
+    b = CORPUS / "valleywire" / "harbour-bridge-corrosion.html"
+    res = runner.invoke(cli, ["explain", str(a), str(b), "--no-color"])
+    assert res.exit_code == 0, res.output
+    assert "relation: syndicated" in res.output
+    assert "shared passages" in res.output
+    assert "[the halvard street suspension bridge" in res.output  # passage text, marked
+    assert "\x1b[" not in res.output  # plain when not asked for color
+
+
+def test_explain_same_event_stories_are_not_related(runner: CliRunner) -> None:
+    a = CORPUS / "lakeshoreledger" / "tessaly-road-warehouse-fire.txt"
+    b = CORPUS / "eastbankherald" / "kestrel-workers-after-fire.txt"
+    res = runner.invoke(cli, ["explain", str(a), str(b)])
+    assert res.exit_code == 0, res.output
+    assert "relation: none" in res.output
+    assert "shared words of authored text" in res.output
+
+
+def test_explain_missing_file(runner: CliRunner, tmp_path: Path) -> None:
+    res = runner.invoke(cli, ["explain", str(tmp_path / "nope.txt"), str(CORPUS / "README.md")])
+    assert res.exit_code == 1
+    assert "nope.txt" in res.output

@@ -6,6 +6,7 @@ import itertools
 import random
 from datetime import datetime, timezone
 
+import numpy as np
 import polars as pl
 import pyarrow as pa
 import pytest
@@ -13,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from syndet import DEFAULT_CONFIG, Scanner, normalize_text
+from syndet.cluster import components as cluster_components
 from syndet.errors import ConfigError
 
 K = DEFAULT_CONFIG.shingle.k
@@ -229,3 +231,37 @@ def test_bad_options_are_config_errors() -> None:
         Scanner(workers=0)
     with pytest.raises(ConfigError):
         DEFAULT_CONFIG.with_threshold(1.5)
+
+
+def test_weak_links_do_not_chain_stories() -> None:
+    """A shares a block with B, B shares another block with C; A and C share nothing.
+
+    Connected components would put A, B and C in one cluster. syndet keeps in a cluster only
+    members with their own verified relation to its source.
+    """
+    rnd = random.Random(21)
+    vocab = [f"w{i}x{rnd.randint(0, 9)}" for i in range(5000)]
+    x = [rnd.choice(vocab) for _ in range(300)]
+    y = [rnd.choice(vocab) for _ in range(300)]
+    docs = {
+        "a": " ".join(x),
+        "b": " ".join(x[150:] + y[:150]),
+        "c": " ".join(y),
+    }
+    dates = [datetime(2024, 1, d, tzinfo=timezone.utc) for d in (1, 2, 3)]
+    table = pa.table(
+        {
+            "id": list(docs),
+            "text": list(docs.values()),
+            "published": pa.array(dates, type=pa.timestamp("us", tz="UTC")),
+        }
+    )
+    result = Scanner().scan_table(table)
+    pairs = {(a, b) for a, b in result.pairs.select("a", "b").iter_rows()}
+    assert pairs == {("a", "b"), ("b", "c")}  # the weak links are real and reported
+    root = cluster_components(3, np.array([[0, 1], [1, 2]]))
+    assert len(set(root.tolist())) == 1  # plain components chain all three
+    clusters = result.clusters
+    assert clusters["source"].unique().to_list() == ["a"]  # earliest published
+    assert sorted(clusters["doc"].to_list()) == ["a", "b"]  # c has no relation with a
+    assert "linked" not in clusters["role"].to_list()

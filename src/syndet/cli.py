@@ -207,6 +207,61 @@ def scan_command(
         click.echo(report.render(result, color=sys.stdout.isatty()))
 
 
+_EXPLAIN_HELP = """Show why two articles are (or are not) related.
+
+A and B are article files (.txt/.md as text, .html/.htm through article extraction). Prints
+the relation and the rule that decided it, the scores the pairs output would hold, and the
+passages the two share, aligned (the word where each starts in A and in B), highlighted on a
+terminal. Quotes, wire credits and short link-like lines are not counted, as in a scan; chrome
+learned from a whole corpus is not available for two files alone.
+
+\b
+Example:
+  syndet explain corpus/newswire/port-aldine-bridge-cables.txt \\
+                 corpus/valleywire/harbour-bridge-corrosion.html
+"""
+
+
+def _read_article(path: str) -> tuple[str, bool]:
+    from pathlib import Path
+
+    from syndet.errors import CorpusError
+    from syndet.io.decode import decode_bytes
+    from syndet.io.html import html_to_text
+
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise CorpusError(f"cannot read {path}: {exc.strerror}") from exc
+    try:
+        text, _ = decode_bytes(data)
+    except ValueError as exc:
+        raise CorpusError(f"{path}: cannot decode the text ({exc})") from exc
+    if path.lower().endswith((".html", ".htm")):
+        return html_to_text(text), True
+    return text, False
+
+
+@cli.command("explain", help=_EXPLAIN_HELP)
+@click.argument("a", metavar="A")
+@click.argument("b", metavar="B")
+@click.option(
+    "--color/--no-color",
+    default=None,
+    help="Highlight passages (default: when stdout is a terminal).",
+)
+@click.option("--passages", default=20, show_default=True, help="How many passages to list.")
+def explain_command(a: str, b: str, color: bool | None, passages: int) -> None:
+    from syndet.explain import explain
+
+    text_a, html_a = _read_article(a)
+    text_b, html_b = _read_article(b)
+    result = explain(text_a, text_b, a_is_html=html_a, b_is_html=html_b)
+    use_color = sys.stdout.isatty() if color is None else color
+    click.echo(f"A: {a}\nB: {b}")
+    click.echo(result.render(color=use_color, max_passages=passages))
+
+
 def main() -> None:
     """Console-script entry point."""
     cli.main(prog_name="syndet")

@@ -1,0 +1,217 @@
+"""Evidence for one pair: the passages two articles share, and why they got their relation.
+
+``explain(a, b)`` runs the same stages as a scan on two texts (without the corpus-learned
+chrome, which needs a corpus) and returns an :class:`Explanation`: the relation, the rule that
+decided it with its numbers, the scores the pairs output would hold, and the shared passages,
+aligned (where each starts in a and in b). ``Explanation.render()`` prints it for a terminal,
+highlighted or plain.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from syndet.config import DEFAULT_CONFIG, Config
+
+__all__ = ["Explanation", "Passage", "explain"]
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """A run of words found in both articles (in their authored, normalized text)."""
+
+    a_start: int  #: first word in a
+    b_start: int  #: first word in b (of the first place the passage occurs there)
+    words: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """What two articles share and what syndet makes of it."""
+
+    relation: str  #: ``duplicate``, ``syndicated``, ``partial``, ``rewritten`` or ``none``
+    why: str
+    jaccard: float
+    containment_a: float
+    containment_b: float
+    shared_words: int
+    coverage_a: float
+    coverage_b: float
+    words_a: int
+    words_b: int
+    passages: list[Passage] = field(default_factory=list)
+
+    def render(self, *, color: bool = False, max_passages: int = 20, width: int = 100) -> str:
+        """The explanation as text; ``color`` highlights passages with ANSI escapes."""
+
+        def bold(s: str) -> str:
+            return f"\x1b[1m{s}\x1b[0m" if color else s
+
+        def mark(s: str) -> str:
+            return f"\x1b[43;30m{s}\x1b[0m" if color else f"[{s}]"
+
+        lines = [
+            bold(f"relation: {self.relation}") + f"  ({self.why})",
+            f"jaccard {self.jaccard:.3f}  containment a {self.containment_a:.3f}  "
+            f"b {self.containment_b:.3f}",
+            f"shared words {self.shared_words}: {self.coverage_a:.0%} of a "
+            f"({self.words_a} words), {self.coverage_b:.0%} of b ({self.words_b} words)",
+        ]
+        if self.passages:
+            lines.append(bold(f"\n{len(self.passages)} shared passages") + " (a word → b word):")
+            for p in self.passages[:max_passages]:
+                text = p.text if len(p.text) <= width else p.text[: width - 1] + "…"
+                lines.append(
+                    f"  a@{p.a_start:<5} b@{p.b_start:<5} {p.words:>4} words  {mark(text)}"
+                )
+            if len(self.passages) > max_passages:
+                lines.append(f"  ... and {len(self.passages) - max_passages} more")
+        return "\n".join(lines)
+
+
+def _authored_words(texts: list[str], html: list[bool], config: Config) -> list[list[str]]:
+    """Each text's authored words, as the scan sees them (minus corpus-learned chrome)."""
+    import pyarrow as pa
+
+    from syndet import boilerplate, normalize
+
+    bp = config.boilerplate
+    lines = boilerplate.split_lines(pa.array(texts, type=pa.large_string()))
+    full = normalize.normalize_batch(lines.text)
+    raw = lines.text
+    if bp.strip_credits:
+        raw, _ = boilerplate.strip_credits(raw)
+    if bp.strip_quotes:
+        raw = boilerplate.strip_quotes(raw)
+    authored = normalize.normalize_batch(raw)
+    keep = np.ones(len(full), dtype=bool)
+    if bp.line_filter:
+        is_html = np.array(html, dtype=bool)[lines.doc_index()]
+        keep = ~(boilerplate.cheap_filter(lines.text, full.word_counts()) & ~is_html)
+    off, data = boilerplate.join_lines(authored.offsets, authored.data, keep, lines.doc_offsets)
+    batch = normalize.NormalizedBatch(off, data)
+    return [batch.text(i).split() for i in range(len(texts))]
+
+
+def _runs(a: list[str], b_grams: dict[tuple[str, ...], int], k: int) -> list[tuple[int, int, int]]:
+    """Maximal runs of a's k-grams found in b: (first word in a, first word in b, words)."""
+    runs = []
+    i, n = 0, len(a) - k + 1
+    while i < n:
+        start_b = b_grams.get(tuple(a[i : i + k]))
+        if start_b is None:
+            i += 1
+            continue
+        j = i
+        while j < n and tuple(a[j : j + k]) in b_grams:
+            j += 1
+        runs.append((i, start_b, j - i + k - 1))
+        i = j
+    return runs
+
+
+def explain(
+    a: str,
+    b: str,
+    *,
+    config: Config = DEFAULT_CONFIG,
+    a_is_html: bool = False,
+    b_is_html: bool = False,
+) -> Explanation:
+    """Explain how article text ``a`` relates to article text ``b``.
+
+    >>> e = explain(story, "Home | News | Sport\\n" + story)      # doctest: +SKIP
+    >>> e.relation, e.coverage_a                                 # doctest: +SKIP
+    ('syndicated', 1.0)
+    """
+    from syndet import verify
+
+    k = config.shingle.k
+    v = config.verify
+    words_a, words_b = _authored_words([a, b], [a_is_html, b_is_html], config)
+    grams_b: dict[tuple[str, ...], int] = {}
+    for j in range(len(words_b) - k + 1):
+        grams_b.setdefault(tuple(words_b[j : j + k]), j)
+    grams_a = {tuple(words_a[j : j + k]) for j in range(len(words_a) - k + 1)}
+    set_b = set(grams_b)
+    inter = len(grams_a & set_b)
+    runs_a = _runs(words_a, grams_b, k)
+    grams_a_pos: dict[tuple[str, ...], int] = {}
+    for j in range(len(words_a) - k + 1):
+        grams_a_pos.setdefault(tuple(words_a[j : j + k]), j)
+    runs_b = _runs(words_b, grams_a_pos, k)
+    covered_a = _covered(runs_a)
+    covered_b = _covered(runs_b)
+    longest = max([r[2] for r in runs_a + runs_b], default=0)
+    same = " ".join(words_a) == " ".join(words_b) and bool(words_a)
+    scores = verify.classify(
+        np.array([inter]),
+        np.array([len(grams_a)]),
+        np.array([len(set_b)]),
+        np.array([same]),
+        covered_a=np.array([covered_a]),
+        covered_b=np.array([covered_b]),
+        longest=np.array([longest]),
+        k=k,
+        syndicated_min=v.syndicated_min,
+        partial_min=v.partial_min,
+        partial_block=v.partial_block,
+        rewritten_min=v.rewritten_min,
+        min_shared_words=v.min_shared_words,
+    )
+    relation = verify.RELATIONS[int(scores["relation"][0])]
+    ca, cb = float(scores["containment_a"][0]), float(scores["containment_b"][0])
+    shared_words = int(scores["shared_words"][0])
+    passages = [Passage(i, j, n, " ".join(words_a[i : i + n])) for i, j, n in runs_a]
+    return Explanation(
+        relation=relation,
+        why=_why(relation, ca, cb, shared_words, longest, config),
+        jaccard=float(scores["jaccard"][0]),
+        containment_a=ca,
+        containment_b=cb,
+        shared_words=shared_words,
+        coverage_a=float(scores["coverage_a"][0]) if words_a else 0.0,
+        coverage_b=float(scores["coverage_b"][0]) if words_b else 0.0,
+        words_a=len(words_a),
+        words_b=len(words_b),
+        passages=passages,
+    )
+
+
+def _covered(runs: list[tuple[int, int, int]]) -> int:
+    """Words inside the runs (runs of one side never overlap: each starts after a miss)."""
+    covered, end = 0, -1
+    for start, _, n in runs:
+        covered += start + n - max(start, end)
+        end = start + n
+    return covered
+
+
+def _why(relation: str, ca: float, cb: float, shared: int, longest: int, config: Config) -> str:
+    v = config.verify
+    cmin, cmax = min(ca, cb), max(ca, cb)
+    if relation == "duplicate":
+        return "the same text after normalization"
+    if shared < v.min_shared_words:
+        return (
+            f"only {shared} shared words of authored text; a relation needs "
+            f"{v.min_shared_words} (quotes, credits and chrome are not counted)"
+        )
+    if cmax < v.rewritten_min:
+        return (
+            f"shared text is {cmax:.0%} of the article sharing most; a relation needs "
+            f"{v.rewritten_min:.0%}"
+        )
+    if relation == "syndicated":
+        return f"{cmin:.0%} of each article is shared (syndicated from {v.syndicated_min:.0%})"
+    if relation == "partial":
+        if cmax >= v.partial_min:
+            return f"{cmax:.0%} of one article is inside the other, but only {cmin:.0%} of it"
+        return f"the shared text is mostly one verbatim passage of {longest} words"
+    return (
+        f"{shared} shared words spread over several passages (longest {longest}); "
+        f"{cmax:.0%} of one article"
+    )
