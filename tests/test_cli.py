@@ -134,3 +134,19 @@ def test_explain_missing_file(runner: CliRunner, tmp_path: Path) -> None:
     res = runner.invoke(cli, ["explain", str(tmp_path / "nope.txt"), str(CORPUS / "README.md")])
     assert res.exit_code == 1
     assert "nope.txt" in res.output
+
+
+def test_boilerplate_switches(runner: CliRunner, tmp_path: Path) -> None:
+    quote = words(130, "q")
+    (tmp_path / "a.txt").write_text(words(150, "a") + f'\nShe said: "{quote}"\n')
+    (tmp_path / "b.txt").write_text(f'"{quote}," she said.\n' + words(150, "b"))
+    out = tmp_path / "r"
+    res = runner.invoke(cli, ["scan", str(tmp_path), "-o", str(out), "--format", "csv", "-q"])
+    assert res.exit_code == 0, res.output
+    assert pl.read_csv(out / "pairs.csv").height == 0  # a shared quote is not a copy
+    res = runner.invoke(
+        cli, ["scan", str(tmp_path), "-o", str(out), "--format", "csv", "-q", "--keep-quotes"]
+    )
+    assert pl.read_csv(out / "pairs.csv").height == 1
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["settings"]["boilerplate"]["strip_quotes"] is False

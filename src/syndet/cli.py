@@ -32,8 +32,12 @@ Each pair of related articles gets one relation:
   partial     one article holds a substantial verbatim part of the other
   rewritten   an edited version with clear textual reuse
 
-Different stories about the same event (shared names, places, quotes) are not reported.
-Related articles are grouped into clusters, each with its likely source.
+Different stories about the same event (shared names, places, quotes) are not reported:
+similarity is measured on each article's own text, without quoted speech, wire credits
+("(Reuters) -", "published from a syndicated feed") and site chrome (menus, share lines,
+repeated promos and galleries, learned from the corpus). Related articles are grouped into
+clusters, each with its likely source; every member is verified against the source itself.
+Run 'syndet explain A B' to see the passages two articles share.
 
 Without -o a readable summary goes to stdout; with -o DIR the folder receives pairs.<fmt>,
 clusters.<fmt>, skipped.<fmt> and summary.json (schemas in the README).
@@ -150,6 +154,20 @@ def cli() -> None:
 )
 @click.option("--id-col", default="id", show_default=True, help="Id column of table inputs.")
 @click.option("--text-col", default="text", show_default=True, help="Text column of table inputs.")
+@click.option(
+    "--keep-quotes", is_flag=True, help="Count quoted speech as shared text (removed by default)."
+)
+@click.option(
+    "--keep-credits",
+    is_flag=True,
+    help="Count wire credits and syndication notices as text (removed by default).",
+)
+@click.option(
+    "--no-line-filter", is_flag=True, help="Keep short link-like lines of plain-text documents."
+)
+@click.option(
+    "--no-chrome", is_flag=True, help="Do not learn site chrome (repeated lines) from the corpus."
+)
 @click.option("--strict", is_flag=True, help="Fail (exit 1) when any document is skipped.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress display and no skip messages.")
 def scan_command(
@@ -161,13 +179,26 @@ def scan_command(
     workers: int | None,
     id_col: str,
     text_col: str,
+    keep_quotes: bool,
+    keep_credits: bool,
+    no_line_filter: bool,
+    no_chrome: bool,
     strict: bool,
     quiet: bool,
 ) -> None:
     from syndet.config import DEFAULT_CONFIG
     from syndet.pipeline import Scanner
 
-    config = DEFAULT_CONFIG
+    config = replace(
+        DEFAULT_CONFIG,
+        boilerplate=replace(
+            DEFAULT_CONFIG.boilerplate,
+            strip_quotes=not keep_quotes,
+            strip_credits=not keep_credits,
+            line_filter=not no_line_filter,
+            learn_chrome=not no_chrome,
+        ),
+    )
     if threshold is not None:
         config = config.with_threshold(threshold)
     if shingle_size is not None:
