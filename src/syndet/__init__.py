@@ -18,13 +18,16 @@ __version__ = "0.1.0"
 # name -> module that defines it; loaded lazily by __getattr__.
 _EXPORTS = {
     "BadDocumentError": "syndet.errors",
+    "BoilerplateConfig": "syndet.config",
     "ClusterConfig": "syndet.config",
     "Config": "syndet.config",
     "ConfigError": "syndet.errors",
     "CorpusError": "syndet.errors",
     "DEFAULT_CONFIG": "syndet.config",
+    "Index": "syndet.index",
     "IndexStoreError": "syndet.errors",
     "LSHConfig": "syndet.config",
+    "Match": "syndet.index",
     "MinHashConfig": "syndet.config",
     "NormalizeConfig": "syndet.config",
     "ScanResult": "syndet.pipeline",
@@ -33,6 +36,7 @@ _EXPORTS = {
     "ShingleConfig": "syndet.config",
     "SyndetError": "syndet.errors",
     "VerifyConfig": "syndet.config",
+    "explain": "syndet.explain",
     "normalize_text": "syndet.normalize",
     "scan": "syndet.pipeline",
 }
@@ -40,12 +44,15 @@ _EXPORTS = {
 __all__ = [
     "DEFAULT_CONFIG",
     "BadDocumentError",
+    "BoilerplateConfig",
     "ClusterConfig",
     "Config",
     "ConfigError",
     "CorpusError",
+    "Index",
     "IndexStoreError",
     "LSHConfig",
+    "Match",
     "MinHashConfig",
     "NormalizeConfig",
     "ScanResult",
@@ -55,6 +62,7 @@ __all__ = [
     "SyndetError",
     "VerifyConfig",
     "__version__",
+    "explain",
     "normalize_text",
     "scan",
 ]
@@ -62,6 +70,7 @@ __all__ = [
 if TYPE_CHECKING:
     from syndet.config import (
         DEFAULT_CONFIG,
+        BoilerplateConfig,
         ClusterConfig,
         Config,
         LSHConfig,
@@ -78,6 +87,8 @@ if TYPE_CHECKING:
         SettingsMismatchError,
         SyndetError,
     )
+    from syndet.explain import explain
+    from syndet.index import Index, Match
     from syndet.normalize import normalize_text
     from syndet.pipeline import Scanner, ScanResult, scan
 

@@ -1,0 +1,640 @@
+"""An incremental, persistent index of articles, for deciding at fetch time what is a copy.
+
+::
+
+    import syndet
+    with syndet.Index("seen.syndet") as index:        # created if missing; Index() is in memory
+        matches = index.add(url, text)                # query, then insert, atomically
+        matches = index.query(text)                   # read-only
+
+Every article goes through the scan's own per-batch code (:class:`syndet.pipeline.Scanner`:
+lines, credits and quotes out, normalize, shingle, MinHash, LSH band keys) and every candidate
+through the scan's own verifier (exact overlap, shared passages, :func:`syndet.verify.classify`),
+so a pair's relation and scores are the ones ``syndet scan`` reports for the same two texts;
+only the orientation differs: ``containment_a`` is always the *new* text's share.
+
+One stage cannot run incrementally: learning chrome lines from a whole corpus. The index does
+not learn chrome (``BoilerplateConfig.learn_chrome`` must be off), which is also what a scan of
+two texts does; on a large corpus a scan may drop recurring site chrome that the index keeps.
+
+The index stores, per article, its LSH band keys and what exact verification needs (its
+shingle hashes in text order, from which the sorted set is derived, and the fingerprint and
+length of the normalized text), never the text itself. Signatures are not stored: a MinHash
+signature depends only on the shingle *set*, so the stored shingles give it back exactly (that
+is how :meth:`Index.remove` finds an article's band keys).
+
+The settings are stored in the index and checked when it is opened. The index's default LSH
+banding (:data:`INDEX_CONFIG`: 32 bands of 1 row) is coarser than the scan's 82 bands, to keep
+the index small; ``benchmarks/RESULTS.md`` has the measured trade-off.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import Counter, defaultdict
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, replace
+from datetime import date, datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from syndet.config import (
+    DEFAULT_CONFIG,
+    BoilerplateConfig,
+    Config,
+    LSHConfig,
+    MinHashConfig,
+    NormalizeConfig,
+    ShingleConfig,
+    VerifyConfig,
+)
+from syndet.errors import BadDocumentError, ConfigError, IndexStoreError, SettingsMismatchError
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from syndet.store import Record, Store
+
+__all__ = ["INDEX_CONFIG", "Index", "Match"]
+
+#: The index's default settings: the scan's, with 32 LSH bands of 1 row (threshold 0.05)
+#: instead of 82, which keeps the index within 1 KB per article beyond the shingles while every
+#: labelled copy is still proposed (``benchmarks/RESULTS.md``), and without chrome learning,
+#: which needs the whole corpus at once.
+INDEX_CONFIG: Config = replace(
+    DEFAULT_CONFIG,
+    lsh=replace(DEFAULT_CONFIG.lsh, threshold=0.05, bands=32, rows=1),
+    boilerplate=replace(DEFAULT_CONFIG.boilerplate, learn_chrome=False),
+)
+
+_FORMAT = 1
+_UTC = timezone.utc
+_EPOCH = datetime(1970, 1, 1, tzinfo=_UTC)
+#: Relations from strongest to weakest, for ordering matches "best first".
+_RANK = {"duplicate": 0, "syndicated": 1, "partial": 2, "rewritten": 3}
+#: Scores of a verified pair that a Match carries, as the scan names them.
+_SCORES = (
+    "jaccard",
+    "containment_a",
+    "containment_b",
+    "shared",
+    "shared_words",
+    "coverage_a",
+    "coverage_b",
+)
+_NO_CHROME = np.empty(0, dtype=np.uint64)
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """A stored article related to the text that was added or queried."""
+
+    #: Id of the stored article.
+    doc_id: str
+    #: ``duplicate``, ``syndicated``, ``partial`` or ``rewritten``, as ``syndet scan`` decides.
+    relation: str
+    #: Jaccard similarity of the two shingle sets.
+    jaccard: float
+    #: Share of the new text's shingles found in the stored article.
+    containment_a: float
+    #: Share of the stored article's shingles found in the new text.
+    containment_b: float
+    #: Number of shared shingles.
+    shared: int
+    #: Words inside shared passages (the smaller of the two sides' counts).
+    shared_words: int
+    #: Share of the new text's words inside shared passages.
+    coverage_a: float
+    #: Share of the stored article's words inside shared passages.
+    coverage_b: float
+    #: The stored article's publication time (UTC), if it was given.
+    published: datetime | None = None
+    #: The stored article's source, if it was given.
+    source: str | None = None
+
+
+@dataclass(slots=True)
+class _Doc:
+    """One article through the stages: what a query needs and what an add stores."""
+
+    fingerprint: int
+    length: int
+    keys: np.ndarray  # (bands,) uint64
+    seq: np.ndarray  # shingle hashes in text order (uint64), for shared passages
+    set: np.ndarray  # sorted, unique shingle hashes, for exact overlap
+
+
+@contextmanager
+def _single_thread() -> Iterator[None]:
+    """Run numba kernels on the calling thread only, for the duration of one article.
+
+    One article is too little work to share: waking a second worker costs more than it saves,
+    and on a busy machine (a crawler shares its cores) waiting for a descheduled worker made
+    the mean add 7x slower and its p99 50 ms, against 0.3 ms and 5 ms on one thread.
+    """
+    import numba
+
+    before = numba.get_num_threads()
+    numba.set_num_threads(1)
+    try:
+        yield
+    finally:
+        numba.set_num_threads(before)
+
+
+def _lsh_params(config: Config) -> tuple[int, int]:
+    lsh = config.lsh
+    if lsh.bands is not None and lsh.rows is not None:
+        if lsh.bands * lsh.rows > config.minhash.num_perm:
+            raise ConfigError(
+                f"{lsh.bands} bands x {lsh.rows} rows exceed num_perm={config.minhash.num_perm}"
+            )
+        return lsh.bands, lsh.rows
+    from syndet.lsh import optimal_params
+
+    return optimal_params(
+        lsh.threshold,
+        config.minhash.num_perm,
+        lsh.false_positive_weight,
+        lsh.false_negative_weight,
+    )
+
+
+def _settings(config: Config, bands: int, rows: int) -> dict[str, Any]:
+    """What is stored in an index and compared when it is opened."""
+    return {
+        "format": _FORMAT,
+        "signature_key": config.signature_key,
+        "normalize": asdict(config.normalize),
+        "boilerplate": asdict(config.boilerplate),
+        "shingle": asdict(config.shingle),
+        "minhash": asdict(config.minhash),
+        "lsh": {
+            "threshold": config.lsh.threshold,
+            "bands": bands,
+            "rows": rows,
+            "max_bucket": config.lsh.max_bucket,
+        },
+        "verify": asdict(config.verify),
+    }
+
+
+def _flatten(settings: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, value in settings.items():
+        if isinstance(value, dict):
+            out.update(_flatten(value, f"{prefix}{name}."))
+        else:
+            out[f"{prefix}{name}"] = value
+    return out
+
+
+def _differences(stored: dict[str, Any], wanted: dict[str, Any]) -> list[str]:
+    a, b = _flatten(stored), _flatten(wanted)
+    # The threshold only matters through the bands and rows it gives; the key is a digest of
+    # settings that are compared one by one.
+    skip = {"lsh.threshold", "signature_key"}
+    return [
+        f"{name} (index: {a.get(name)!r}, requested: {b.get(name)!r})"
+        for name in sorted(set(a) | set(b))
+        if name not in skip and a.get(name) != b.get(name)
+    ]
+
+
+def _config_from(settings: dict[str, Any]) -> Config:
+    try:
+        lsh = settings["lsh"]
+        return Config(
+            normalize=NormalizeConfig(**settings["normalize"]),
+            boilerplate=BoilerplateConfig(**settings["boilerplate"]),
+            shingle=ShingleConfig(**settings["shingle"]),
+            minhash=MinHashConfig(**settings["minhash"]),
+            lsh=LSHConfig(
+                threshold=lsh["threshold"],
+                bands=lsh["bands"],
+                rows=lsh["rows"],
+                max_bucket=lsh["max_bucket"],
+            ),
+            verify=VerifyConfig(**settings["verify"]),
+        )
+    except (KeyError, TypeError, ConfigError) as exc:
+        raise IndexStoreError(f"the index's stored settings are unreadable: {exc!r}") from exc
+
+
+def _epoch_us(value: datetime | date | str | None) -> int | None:
+    """A publication time as microseconds since the epoch (UTC); naive times are UTC."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        from syndet.io.readers import parse_published
+
+        parsed = parse_published(value)
+        if parsed is None:
+            raise ConfigError(f"cannot read published={value!r} as a date or time")
+        value = parsed
+    if not isinstance(value, datetime):
+        if not isinstance(value, date):
+            raise TypeError(f"published must be a datetime, date or str, not {type(value)}")
+        value = datetime(value.year, value.month, value.day)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=_UTC)
+    delta = value - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def _from_epoch_us(value: int | None) -> datetime | None:
+    if value is None:
+        return None
+    from datetime import timedelta
+
+    return _EPOCH + timedelta(microseconds=value)
+
+
+class Index:
+    """A persistent, crash-safe index of articles that answers "is this a copy, and of what?".
+
+    ``location`` is a file path (one SQLite file, created if missing), a ``redis://`` URL
+    (a shared Redis server; ``?prefix=name`` keeps several indexes in one database), or
+    ``None`` for an index in memory. ``config`` gives the settings of a new index
+    (default :data:`INDEX_CONFIG`); for an existing index it is optional, and when given it
+    must equal the stored settings (:class:`~syndet.errors.SettingsMismatchError` names what
+    differs). ``create=False`` refuses to create a missing index.
+
+    An index can be shared by threads; calls are serialized. Several processes may use one
+    index file at once: reads never wait, and writes take turns.
+    """
+
+    def __init__(
+        self,
+        location: str | os.PathLike[str] | None = None,
+        config: Config | None = None,
+        *,
+        create: bool = True,
+        durable: bool = False,
+    ) -> None:
+        path = os.fspath(location) if location is not None else None
+        if path is not None and not create and "://" not in path and not os.path.exists(path):
+            raise IndexStoreError(f"there is no index at {path}")
+        from syndet.store import open_store
+
+        self.location = path
+        self._lock = threading.RLock()
+        self._store: Store = open_store(path, durable=durable)
+        try:
+            self.config = self._open_settings(config)
+        except BaseException:
+            self._store.close()
+            raise
+        from syndet.pipeline import Scanner
+
+        self._scanner = Scanner(self.config)
+        self.bands, self.rows = self._scanner.bands, self._scanner.rows
+        self._max_bucket = self.config.lsh.max_bucket
+        bp = self.config.boilerplate
+        self._plain = not (bp.strip_credits or bp.strip_quotes or bp.line_filter)
+
+    def _open_settings(self, config: Config | None) -> Config:
+        stored = self._store.settings()
+        if stored is None:
+            if config is None:
+                config = INDEX_CONFIG
+            if config.boilerplate.learn_chrome:
+                raise ConfigError(
+                    "an index cannot learn chrome from a whole corpus: use a config with "
+                    "boilerplate.learn_chrome=False (syndet.index.INDEX_CONFIG does)"
+                )
+            bands, rows = _lsh_params(config)
+            # Another process may create the same index at the same moment: whichever
+            # settings were stored first are the index's, and are checked like any others.
+            stored = self._store.init_settings(_settings(config, bands, rows))
+        if stored.get("format") != _FORMAT:
+            raise IndexStoreError(
+                f"{self.location}: index format {stored.get('format')!r}, this syndet reads "
+                f"format {_FORMAT}"
+            )
+        have = _config_from(stored)
+        # The normalization rules are code: an index built under other rules cannot be used.
+        if have.normalize != NormalizeConfig():
+            raise SettingsMismatchError(
+                f"{self.location or 'the index'} was built with normalization rules "
+                f"v{have.normalize.version}; this syndet has v{NormalizeConfig().version}. "
+                "Rebuild the index."
+            )
+        if config is not None:
+            diff = _differences(stored, _settings(config, *_lsh_params(config)))
+            if diff:
+                raise SettingsMismatchError(
+                    f"{self.location or 'the index'} was built with other settings: "
+                    + "; ".join(diff)
+                )
+        return have
+
+    # -- the stages, for one article or a batch -----------------------------------------------
+
+    def _prepare(self, texts: pa.Array) -> tuple[list[str], list[_Doc | None]]:
+        """Each text through the scan's stages; ``None`` and the reason for unusable texts."""
+        import pyarrow as pa
+
+        from syndet.io.readers import DOC_SCHEMA
+
+        n = len(texts)
+        if self._plain:
+            return self._prepare_plain(texts)
+        # The scan's own per-batch code, so that the boilerplate rules can never drift apart.
+        # Row numbers stand in for ids, to map the kept documents back.
+        cols = {
+            "id": pa.array([str(i) for i in range(n)], pa.large_string()),
+            "text": texts.cast(pa.large_string()),
+            "origin": pa.array(["<index>"] * n, pa.large_string()),
+        }
+        table = pa.table(
+            [cols.get(f.name, pa.nulls(n, f.type)) for f in DOC_SCHEMA], schema=DOC_SCHEMA
+        )
+        scanner = self._scanner
+        scanner._skips = []
+        seconds: dict[str, float] = defaultdict(float)
+        read = scanner._read_batch(table, seconds, 1, first_row=0)
+        done = None
+        if read is not None:
+            done = scanner._sign_batch(read, _NO_CHROME, seconds, Counter())
+        reasons = [""] * n
+        for skip in scanner._skips:
+            reasons[int(skip.doc or 0)] = skip.message
+        docs: list[_Doc | None] = [None] * n
+        if done is not None:
+            rows = [int(r) for r in done.meta["id"].to_pylist()]
+            fps = done.fingerprints.tolist()
+            lengths = done.lengths.tolist()
+            for j, row in enumerate(rows):
+                docs[row] = _Doc(
+                    fps[j], lengths[j], done.keys[:, j], done.seqs.doc(j), done.sets.doc(j)
+                )
+        return reasons, docs
+
+    def _prepare_plain(self, texts: pa.Array) -> tuple[list[str], list[_Doc | None]]:
+        """The same stages when no boilerplate rule is on: whole texts, no per-line work.
+
+        About three times faster per article than going through lines, with equal results
+        (normalization maps a newline to a space, so joining normalized lines is normalizing
+        the text); the tests check both paths against the scan.
+        """
+        from syndet import lsh, minhash, normalize, shingle
+        from syndet._hashing import xxh64_ranges
+
+        cfg = self.config
+        norm = normalize.normalize_batch(texts)
+        words = norm.word_counts().tolist()
+        sh = shingle.shingle_batch(norm.offsets, norm.data, cfg.shingle.k, cfg.shingle.seed)
+        sig = minhash.signature_batch(
+            sh.offsets,
+            sh.hashes,
+            num_perm=cfg.minhash.num_perm,
+            seed=cfg.minhash.seed,
+            scheme=cfg.minhash.scheme,
+        )
+        keys = lsh.band_keys(sig, self.bands, self.rows)
+        sets = shingle.unique_shingles(sh)
+        fps = xxh64_ranges(norm.offsets, norm.data).tolist()
+        lengths = np.diff(norm.offsets).tolist()
+        reasons = [""] * len(words)
+        docs: list[_Doc | None] = []
+        for i, w in enumerate(words):
+            if w >= cfg.shingle.k:
+                docs.append(_Doc(fps[i], lengths[i], keys[:, i], sh.doc(i), sets.doc(i)))
+            else:
+                docs.append(None)
+                reasons[i] = (
+                    "no words left after normalization (empty document)"
+                    if w == 0
+                    else f"only {w} words; shingles need k={cfg.shingle.k}"
+                )
+        return reasons, docs
+
+    def _one(self, text: str) -> _Doc:
+        import pyarrow as pa
+
+        if not isinstance(text, str):
+            raise TypeError(f"text must be a str, not {type(text).__name__}")
+        reasons, docs = self._prepare(pa.array([text], type=pa.large_string()))
+        doc = docs[0]
+        if doc is None:
+            raise BadDocumentError(reasons[0])
+        return doc
+
+    def _keys_of(self, record: Record) -> np.ndarray:
+        """A stored article's band keys, from its shingles (MinHash depends on the set only)."""
+        from syndet import lsh, minhash
+
+        cfg = self.config.minhash
+        hashes = record.shingle_array()
+        sig = minhash.signature_batch(
+            np.array([0, len(hashes)], dtype=np.int64),
+            hashes,
+            num_perm=cfg.num_perm,
+            seed=cfg.seed,
+            scheme=cfg.scheme,
+        )
+        keys: np.ndarray = lsh.band_keys(sig, self.bands, self.rows)[:, 0]
+        return keys
+
+    def _verify(self, doc: _Doc, records: list[Record]) -> list[Match]:
+        """Exact scores and relations of ``doc`` against each candidate, best first."""
+        if not records:
+            return []
+        from syndet import shingle
+        from syndet._arrays import ragged_concat
+        from syndet.pipeline import _Evidence
+
+        # Row 0 is the new article, rows 1.. the candidates: the scan's verifier, unchanged.
+        seqs = shingle.ShingleBatch(
+            *ragged_concat(
+                [(np.array([0, len(doc.seq)], dtype=np.int64), doc.seq)]
+                + [
+                    (np.array([0, len(a)], dtype=np.int64), a)
+                    for a in (r.shingle_array() for r in records)
+                ]
+            )
+        )
+        sets = shingle.unique_shingles(seqs)
+        fps = np.array([doc.fingerprint] + [r.fingerprint for r in records], dtype=np.uint64)
+        lengths = np.array([doc.length] + [r.length for r in records], dtype=np.int64)
+        pairs = np.zeros((len(records), 2), dtype=np.int64)
+        pairs[:, 1] = np.arange(1, len(records) + 1)
+        scores = self._scanner._verify(pairs, _Evidence(sets, seqs, fps, lengths))
+        from syndet.verify import RELATIONS
+
+        cols = {name: scores[name].tolist() for name in _SCORES}
+        codes = scores["relation"].tolist()
+        out = [
+            Match(
+                doc_id=r.doc_id,
+                relation=RELATIONS[codes[i]],
+                **{name: cols[name][i] for name in _SCORES},
+                published=_from_epoch_us(r.published),
+                source=r.source,
+            )
+            for i, r in enumerate(records)
+            if codes[i] > 0
+        ]
+        out.sort(key=lambda m: (_RANK[m.relation], -m.jaccard, m.doc_id))
+        return out
+
+    def _record(
+        self, doc_id: str, doc: _Doc, published: datetime | date | str | None, source: str | None
+    ) -> Record:
+        from syndet.store import Record
+
+        if not isinstance(doc_id, str):
+            raise TypeError(f"doc_id must be a str, not {type(doc_id).__name__}")
+        return Record(
+            doc_id=doc_id,
+            fingerprint=doc.fingerprint,
+            length=doc.length,
+            shingles=doc.seq.astype("<u8", copy=False).tobytes(),
+            published=_epoch_us(published),
+            source=source,
+        )
+
+    # -- public API ------------------------------------------------------------------------
+
+    def add(
+        self,
+        doc_id: str,
+        text: str,
+        *,
+        published: datetime | date | str | None = None,
+        source: str | None = None,
+        replace: bool = False,
+    ) -> list[Match]:
+        """Store an article and return the stored articles it is related to, best first.
+
+        The lookup and the insert are one atomic step: two processes adding copies of one
+        story at the same time each see the other's copy, whichever comes second. An id that
+        is already stored raises :class:`~syndet.errors.IndexStoreError`, unless ``replace``
+        is set (a re-crawled page): the old version is then removed in the same step and is
+        not matched against. A text with fewer than ``k`` words (after normalization) cannot
+        be matched and raises :class:`~syndet.errors.BadDocumentError`; nothing is stored.
+        """
+        with self._lock, _single_thread():
+            doc = self._one(text)
+            record = self._record(doc_id, doc, published, source)
+            return self._store.add(
+                record,
+                doc.keys,
+                self._max_bucket,
+                lambda candidates: self._verify(doc, candidates),
+                replace=replace,
+                keys_of=self._keys_of,
+            )
+
+    def query(self, text: str) -> list[Match]:
+        """The stored articles ``text`` is related to, best first (nothing is stored).
+
+        A text with fewer than ``k`` words raises :class:`~syndet.errors.BadDocumentError`.
+        """
+        with self._lock, _single_thread():
+            doc = self._one(text)
+            return self._verify(doc, self._store.candidates(doc.keys, self._max_bucket))
+
+    def query_many(self, texts: Sequence[str] | pa.Array) -> list[list[Match] | None]:
+        """:meth:`query` for many texts (prepared in one batch); ``None`` for too-short ones."""
+        with self._lock:
+            _, docs = self._prepare(_as_arrow(texts))
+            return [
+                None
+                if doc is None
+                else self._verify(doc, self._store.candidates(doc.keys, self._max_bucket))
+                for doc in docs
+            ]
+
+    def add_many(
+        self,
+        doc_ids: Sequence[str],
+        texts: Sequence[str] | pa.Array,
+        *,
+        published: Sequence[datetime | date | str | None] | None = None,
+        sources: Sequence[str | None] | None = None,
+        match: bool = True,
+    ) -> list[list[Match]]:
+        """:meth:`add` for many articles, in order, with the stages run on the whole batch.
+
+        With ``match=False`` (bulk loading) no matches are looked for, all articles are
+        stored in one transaction, and the result is a list of empty lists. Every text is
+        checked first: a too-short one raises before anything is stored.
+        """
+        n = len(doc_ids)
+        if len(texts) != n:
+            raise ConfigError(f"{n} ids but {len(texts)} texts")
+        pubs = list(published) if published is not None else [None] * n
+        srcs = list(sources) if sources is not None else [None] * n
+        if len(pubs) != n or len(srcs) != n:
+            raise ConfigError("published and sources must have one entry per id")
+        with self._lock:
+            reasons, docs = self._prepare(_as_arrow(texts))
+            for i, doc in enumerate(docs):
+                if doc is None:
+                    raise BadDocumentError(f"{doc_ids[i]!r}: {reasons[i]}")
+            ready: list[_Doc] = [d for d in docs if d is not None]
+            records = [self._record(doc_ids[i], d, pubs[i], srcs[i]) for i, d in enumerate(ready)]
+            if not match:
+                keys = (
+                    np.stack([d.keys for d in ready], axis=1)
+                    if ready
+                    else np.empty((self.bands, 0), dtype=np.uint64)
+                )
+                self._store.add_many(records, keys)
+                return [[] for _ in records]
+            out: list[list[Match]] = []
+            for d, record in zip(ready, records, strict=True):
+                out.append(
+                    self._store.add(
+                        record,
+                        d.keys,
+                        self._max_bucket,
+                        lambda candidates, d=d: self._verify(d, candidates),  # type: ignore[misc]
+                        replace=False,
+                        keys_of=self._keys_of,
+                    )
+                )
+            return out
+
+    def remove(self, doc_id: str) -> bool:
+        """Remove an article; ``False`` if it was not stored."""
+        with self._lock, _single_thread():
+            return self._store.remove(doc_id, self._keys_of)
+
+    def __contains__(self, doc_id: object) -> bool:
+        if not isinstance(doc_id, str):
+            return False
+        with self._lock:
+            return self._store.contains(doc_id)
+
+    def __len__(self) -> int:
+        with self._lock:
+            return self._store.count()
+
+    def close(self) -> None:
+        """Close the index (pending writes are already committed: every call is)."""
+        with self._lock:
+            self._store.close()
+
+    def __enter__(self) -> Index:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        where = self.location or "memory"
+        return f"Index({where!r}, bands={self.bands}, rows={self.rows})"
+
+
+def _as_arrow(texts: Sequence[str] | pa.Array) -> pa.Array:
+    import pyarrow as pa
+
+    if isinstance(texts, pa.ChunkedArray | pa.Array):
+        return texts
+    return pa.array(list(texts), type=pa.large_string())

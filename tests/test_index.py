@@ -1,0 +1,273 @@
+"""syndet.Index: agreement with the scan, persistence, settings, errors, on every backend."""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+import syndet
+from redis_server import redis_server
+from syndet import DEFAULT_CONFIG, BadDocumentError, Index, IndexStoreError, Scanner
+from syndet.config import BoilerplateConfig, ShingleConfig
+from syndet.index import INDEX_CONFIG
+
+#: The scan's settings less chrome learning (which needs the whole corpus at once).
+SCAN_LIKE = replace(
+    DEFAULT_CONFIG, boilerplate=replace(DEFAULT_CONFIG.boilerplate, learn_chrome=False)
+)
+#: No boilerplate rule at all: the index's whole-text fast path.
+PLAIN = replace(
+    DEFAULT_CONFIG,
+    boilerplate=BoilerplateConfig(
+        strip_credits=False, strip_quotes=False, line_filter=False, learn_chrome=False
+    ),
+)
+
+
+def make_corpus(seed: int = 5, stories: int = 10) -> dict[str, str]:
+    """Invented-word stories with copies, chrome-wrapped copies, excerpts and rewrites."""
+    rnd = random.Random(seed)
+    sylls = ["ka", "lo", "mi", "ren", "tas", "vo", "bri", "den", "sul", "ap", "or", "nex"]
+    vocab = ["".join(rnd.choice(sylls) for _ in range(rnd.randint(2, 4))) for _ in range(3000)]
+
+    def words(n: int) -> list[str]:
+        return [rnd.choice(vocab) for _ in range(n)]
+
+    def prose(ws: list[str]) -> str:
+        # sentences of 12 words, paragraphs of 4 sentences
+        sents = [" ".join(ws[i : i + 12]).capitalize() + "." for i in range(0, len(ws), 12)]
+        return "\n\n".join(" ".join(sents[i : i + 4]) for i in range(0, len(sents), 4))
+
+    docs: dict[str, str] = {}
+    for s in range(stories):
+        story = words(rnd.randint(300, 420))
+        docs[f"s{s:02d}-story"] = prose(story)
+        kind = s % 4
+        if kind == 0:
+            docs[f"s{s:02d}-copy"] = "Vo Daily News\n\n" + prose(story) + "\n\nShare this story."
+            docs[f"s{s:02d}-dup"] = prose(story).upper()
+        elif kind == 1:
+            docs[f"s{s:02d}-excerpt"] = prose(story[: len(story) // 2] + words(30))
+        elif kind == 2:
+            docs[f"s{s:02d}-rewrite"] = prose(words(150) + story[: len(story) // 3] + words(150))
+        else:
+            edited = [w if rnd.random() > 0.04 else rnd.choice(vocab) for w in story]
+            docs[f"s{s:02d}-edited"] = prose(edited[: int(len(edited) * 0.8)])
+    return docs
+
+
+@pytest.fixture(scope="module")
+def corpus() -> dict[str, str]:
+    return make_corpus()
+
+
+@pytest.fixture(scope="module")
+def redis_url() -> Iterator[str]:
+    with redis_server() as url:
+        yield url
+
+
+_prefixes = iter(range(1_000_000))
+
+
+@pytest.fixture(params=["memory", "sqlite", "redis"])
+def location(request: pytest.FixtureRequest, tmp_path: Path) -> str | None:
+    """Where a fresh index lives, for each backend."""
+    if request.param == "memory":
+        return None
+    if request.param == "sqlite":
+        return str(tmp_path / "seen.syndet")
+    url: str = request.getfixturevalue("redis_url")
+    return f"{url}?prefix=t{next(_prefixes)}"
+
+
+def scan_pairs(docs: dict[str, str], config: syndet.Config) -> dict[tuple[str, str], dict]:
+    table = pa.table({"id": list(docs), "text": list(docs.values())})
+    pairs = Scanner(config).scan_table(table).pairs
+    return {(row["a"], row["b"]): row for row in pairs.iter_rows(named=True)}
+
+
+@pytest.mark.parametrize("config", [SCAN_LIKE, PLAIN], ids=["scan-rules", "plain"])
+def test_matches_equal_the_scan_pairs(corpus: dict[str, str], config: syndet.Config) -> None:
+    """Adding documents one by one reports exactly the scan's pairs, with equal scores."""
+    expected = scan_pairs(corpus, config)
+    assert {r["relation"] for r in expected.values()} >= {"duplicate", "syndicated", "partial"}
+    found: dict[tuple[str, str], syndet.Match] = {}
+    with Index(None, config) as index:
+        for doc_id in sorted(corpus):
+            for m in index.add(doc_id, corpus[doc_id]):
+                found[(m.doc_id, doc_id)] = m  # the stored one sorts first: it is the scan's a
+    assert set(found) == set(expected)
+    for key, m in found.items():
+        row = expected[key]
+        assert m.relation == row["relation"], key
+        assert m.jaccard == row["jaccard"]
+        # containment_a is the new text's share: the new text is the scan's b.
+        assert (m.containment_a, m.containment_b) == (row["containment_b"], row["containment_a"])
+        assert (m.coverage_a, m.coverage_b) == (row["coverage_b"], row["coverage_a"])
+        assert (m.shared, m.shared_words) == (row["shared"], row["shared_words"])
+
+
+def test_default_index_finds_every_copy_the_scan_finds(corpus: dict[str, str]) -> None:
+    """32 bands instead of the scan's 82: copies (high Jaccard) are all still proposed."""
+    expected = scan_pairs(corpus, SCAN_LIKE)
+    with Index() as index:
+        found = {(m.doc_id, d): m.relation for d in sorted(corpus) for m in index.add(d, corpus[d])}
+    for key, row in expected.items():
+        if row["relation"] in ("duplicate", "syndicated"):
+            assert found.get(key) == row["relation"], key
+
+
+def test_add_query_contains_len_remove(location: str | None, corpus: dict[str, str]) -> None:
+    story, copy = corpus["s00-story"], corpus["s00-copy"]
+    when = datetime(2024, 5, 1, 12, 30, tzinfo=timezone.utc)
+    with Index(location) as index:
+        assert len(index) == 0
+        assert index.add("a", story, published=when, source="wire") == []
+        assert "a" in index and "b" not in index and 5 not in index
+        matches = index.add("b", copy)
+        assert [(m.doc_id, m.relation) for m in matches] == [("a", "syndicated")]
+        assert matches[0].published == when and matches[0].source == "wire"
+        # the copy holds all of the story and a little chrome
+        assert matches[0].containment_b == 1.0 > matches[0].containment_a
+        assert len(index) == 2
+        best = index.query(story)
+        assert [m.doc_id for m in best] == ["a", "b"]  # duplicate before syndicated
+        assert best[0].relation == "duplicate"
+        assert len(index) == 2  # a query stores nothing
+        assert index.remove("a") is True
+        assert index.remove("a") is False
+        assert "a" not in index and len(index) == 1
+        assert [m.doc_id for m in index.query(story)] == ["b"]
+        index.add("a", story)  # the id is free again
+
+
+def test_existing_id_and_replace(location: str | None, corpus: dict[str, str]) -> None:
+    with Index(location) as index:
+        index.add("a", corpus["s00-story"])
+        with pytest.raises(IndexStoreError, match="already in the index"):
+            index.add("a", corpus["s01-story"])
+        # a re-crawled page replaces its old version and is not matched against it
+        assert index.add("a", corpus["s00-story"], replace=True) == []
+        assert index.add("a", corpus["s01-story"], replace=True) == []
+        assert len(index) == 1
+        assert [m.doc_id for m in index.query(corpus["s01-story"])] == ["a"]
+        assert index.query(corpus["s00-story"]) == []
+
+
+def test_short_texts_are_refused_clearly(location: str | None) -> None:
+    with Index(location) as index:
+        with pytest.raises(BadDocumentError, match="words"):
+            index.add("short", "Only four words here.")
+        with pytest.raises(BadDocumentError, match="empty"):
+            index.query("  ...  ")
+        assert "short" not in index and len(index) == 0
+        assert index.query_many(["too short", "Still too short"]) == [None, None]
+        with pytest.raises(TypeError):
+            index.add("x", None)  # type: ignore[arg-type]
+
+
+def test_add_many_equals_adding_one_by_one(corpus: dict[str, str]) -> None:
+    ids = sorted(corpus)
+    with Index() as one, Index() as many:
+        singles = [one.add(d, corpus[d]) for d in ids]
+        assert many.add_many(ids, [corpus[d] for d in ids]) == singles
+    with Index() as bulk:
+        assert bulk.add_many(ids, [corpus[d] for d in ids], match=False) == [[]] * len(ids)
+        assert len(bulk) == len(ids)
+        assert [m.doc_id for m in bulk.query(corpus["s00-copy"])][:1] == ["s00-copy"]
+        assert bulk.query_many([corpus["s00-copy"]]) == [bulk.query(corpus["s00-copy"])]
+        with pytest.raises(IndexStoreError, match="already"):
+            bulk.add_many(["s00-copy"], [corpus["s00-copy"]], match=False)
+
+
+def test_bulk_add_to_redis(redis_url: str, corpus: dict[str, str]) -> None:
+    ids = sorted(corpus)
+    with Index(f"{redis_url}?prefix=bulk") as index:
+        index.add_many(ids, [corpus[d] for d in ids], match=False)
+        assert len(index) == len(ids)
+        best = index.query(corpus["s00-story"])
+        assert {m.doc_id for m in best if m.relation == "duplicate"} == {"s00-story", "s00-dup"}
+
+
+def test_index_file_persists(tmp_path: Path, corpus: dict[str, str]) -> None:
+    path = tmp_path / "seen.syndet"
+    with Index(path) as index:
+        index.add("a", corpus["s00-story"], published="2024-05-01")
+    with Index(str(path)) as index:
+        assert len(index) == 1 and "a" in index
+        (m,) = index.query(corpus["s00-copy"])
+        assert m.doc_id == "a" and m.published == datetime(2024, 5, 1, tzinfo=timezone.utc)
+        assert index.config == INDEX_CONFIG
+    # the file is a valid SQLite database in WAL mode
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_readers_see_a_writers_adds(tmp_path: Path, corpus: dict[str, str]) -> None:
+    path = tmp_path / "seen.syndet"
+    with Index(path) as writer, Index(path) as reader:
+        assert reader.query(corpus["s00-copy"]) == []
+        writer.add("a", corpus["s00-story"])
+        assert [m.doc_id for m in reader.query(corpus["s00-copy"])] == ["a"]
+
+
+@pytest.mark.parametrize("location", ["sqlite", "redis"], indirect=True)
+def test_settings_are_stored_and_checked(location: str) -> None:
+    Index(location).close()
+    other_k = replace(INDEX_CONFIG, shingle=ShingleConfig(k=6))
+    with pytest.raises(
+        syndet.SettingsMismatchError, match=r"shingle\.k \(index: 5, requested: 6\)"
+    ):
+        Index(location, other_k)
+    with pytest.raises(syndet.SettingsMismatchError, match=r"lsh\.bands"):
+        Index(location, INDEX_CONFIG.with_threshold(0.02))
+    with Index(location, INDEX_CONFIG) as index:  # the same settings open it
+        assert (index.bands, index.rows) == (32, 1)
+    with Index(location) as index:  # and no settings means the stored ones
+        assert index.config == INDEX_CONFIG
+
+
+def test_new_index_takes_the_given_settings(tmp_path: Path) -> None:
+    config = replace(INDEX_CONFIG, shingle=ShingleConfig(k=4)).with_threshold(0.02)
+    Index(tmp_path / "k4", config).close()
+    with Index(tmp_path / "k4") as index:
+        assert index.config.shingle.k == 4 and (index.bands, index.rows) == (82, 1)
+    with pytest.raises(syndet.ConfigError, match="learn_chrome"):
+        Index(tmp_path / "chrome", DEFAULT_CONFIG)
+
+
+def test_bad_files_are_refused(tmp_path: Path) -> None:
+    garbage = tmp_path / "garbage"
+    garbage.write_bytes(b"this is not a database at all" * 100)
+    with pytest.raises(IndexStoreError) as info:
+        Index(garbage)
+    assert isinstance(info.value.__cause__, sqlite3.Error)
+    other = tmp_path / "other.sqlite"
+    with sqlite3.connect(other) as conn:
+        conn.execute("CREATE TABLE t (x)")
+    with pytest.raises(IndexStoreError, match="not a syndet index"):
+        Index(other)
+    with pytest.raises(IndexStoreError, match="no index at"):
+        Index(tmp_path / "missing", create=False)
+    assert not (tmp_path / "missing").exists()
+
+
+def test_unreachable_redis_is_a_store_error() -> None:
+    with pytest.raises(IndexStoreError, match="cannot reach"):
+        Index("redis://127.0.0.1:1/0")
+
+
+def test_match_is_frozen() -> None:
+    m = syndet.Match("a", "duplicate", 1.0, 1.0, 1.0, 10, 10, 1.0, 1.0)
+    with pytest.raises(AttributeError):
+        m.relation = "syndicated"  # type: ignore[misc]
+    assert not hasattr(m, "__dict__")
