@@ -121,6 +121,32 @@ def split_lines(texts: pa.Array | pa.ChunkedArray) -> Lines:
     return Lines(pc.list_flatten(lists), offsets)
 
 
+# A cheap test every credit pattern implies: the regexes then run on the few lines passing it.
+_CREDIT_HINT = r"\(|^By |by |(?i:associated press|copyright|syndicated feed)"
+
+
+def _on_subset(lines: pa.Array, hint: str) -> tuple[np.ndarray, pa.Array]:
+    """Indices of the lines matching a cheap hint, and those lines."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    mask = pc.match_substring_regex(lines, hint)
+    idx = np.flatnonzero(np.asarray(mask.to_numpy(zero_copy_only=False), dtype=bool))
+    return idx, lines.take(pa.array(idx, type=pa.int64()))
+
+
+def _scatter(lines: pa.Array, idx: np.ndarray, values: pa.Array) -> pa.Array:
+    """``lines`` with the entries at ``idx`` replaced by ``values`` (in order)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if idx.size == 0:
+        return lines
+    mask = np.zeros(len(lines), dtype=bool)
+    mask[idx] = True
+    return pc.replace_with_mask(lines, pa.array(mask), values.cast(lines.type))
+
+
 def strip_credits(lines: pa.Array) -> tuple[pa.Array, pa.Array]:
     """Lines with wire credits removed, and the agency each line credited (null if none).
 
@@ -130,22 +156,25 @@ def strip_credits(lines: pa.Array) -> tuple[pa.Array, pa.Array]:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    agency = pa.nulls(len(lines), pa.large_string())
-    for pattern, fixed, whole in CREDIT_PATTERNS:
-        hit = pc.match_substring_regex(lines, pattern)
+    lines = lines.cast(pa.large_string())
+    idx, sub = _on_subset(lines, _CREDIT_HINT)
+    agency_sub = pa.nulls(len(sub), pa.large_string())
+    for pattern, fixed, whole in CREDIT_PATTERNS if len(sub) else ():
+        hit = pc.match_substring_regex(sub, pattern)
         if not pc.any(hit).as_py():
             continue
         if fixed is None:
-            found = pc.struct_field(pc.extract_regex(lines, pattern), "agency")
+            found = pc.struct_field(pc.extract_regex(sub, pattern), "agency")
         else:
             found = pc.if_else(hit, pa.scalar(fixed, pa.large_string()), None)
-        agency = pc.coalesce(agency, found.cast(pa.large_string()))
-        lines = (
-            pc.if_else(hit, pa.scalar("", pa.large_string()), lines)
+        agency_sub = pc.coalesce(agency_sub, found.cast(pa.large_string()))
+        sub = (
+            pc.if_else(hit, pa.scalar("", pa.large_string()), sub)
             if whole
-            else pc.replace_substring_regex(lines, pattern, "", max_replacements=1)
+            else pc.replace_substring_regex(sub, pattern, "", max_replacements=1)
         )
-    return lines, agency
+    agency = _scatter(pa.nulls(len(lines), pa.large_string()), idx, agency_sub)
+    return _scatter(lines, idx, sub), agency
 
 
 # Whole lines that are quoted speech although no closing mark follows on the line: paragraphs
@@ -163,9 +192,14 @@ def strip_quotes(lines: pa.Array) -> pa.Array:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    quoted = pc.match_substring_regex(lines, QUOTED_LINE_PATTERN)
-    lines = pc.if_else(quoted, pa.scalar("", pa.large_string()), lines)
-    return pc.replace_substring_regex(lines, QUOTE_PATTERN, " ")
+    lines = lines.cast(pa.large_string())
+    # Only lines holding a quotation mark or a tweet marker can change.
+    idx, sub = _on_subset(lines, r'["“”«»„]|twitter\.com|t\.co/|\(@')
+    if not len(sub):
+        return lines
+    quoted = pc.match_substring_regex(sub, QUOTED_LINE_PATTERN)
+    sub = pc.if_else(quoted, pa.scalar("", pa.large_string()), sub)
+    return _scatter(lines, idx, pc.replace_substring_regex(sub, QUOTE_PATTERN, " "))
 
 
 def agency_of(line_agency: pa.Array, doc_offsets: np.ndarray) -> list[str | None]:
@@ -210,14 +244,22 @@ def _first_per_doc(line_agency: pa.Array, doc_offsets: np.ndarray) -> list[str |
 
 def cheap_filter(lines: pa.Array, words: np.ndarray) -> np.ndarray:
     """Lines a per-document filter drops: short link-like lines and link rows."""
+    import pyarrow as pa
     import pyarrow.compute as pc
 
-    ends = np.asarray(
-        pc.match_substring_regex(lines, r"[.!?:;\"”’)]\s*$").to_numpy(zero_copy_only=False),
-        dtype=bool,
-    )
-    bars = np.asarray(pc.count_substring_regex(lines, r" [|•·] ").to_numpy(), dtype=np.int64)
-    return np.asarray(((words > 0) & (words <= 3) & ~ends) | (bars >= 2), dtype=bool)
+    drop = np.zeros(len(words), dtype=bool)
+    # Regexes run only where they can matter: on short lines, and on lines with separators.
+    short = np.flatnonzero((words > 0) & (words <= 3))
+    if short.size:
+        ends = pc.match_substring_regex(
+            lines.take(pa.array(short)), r"[.!?:;\"”’)]\s*$"
+        ).to_numpy(zero_copy_only=False)
+        drop[short] = ~np.asarray(ends, dtype=bool)
+    rows, sub = _on_subset(lines, r" [|•·] ")
+    if rows.size:
+        bars = np.asarray(pc.count_substring_regex(sub, r" [|•·] ").to_numpy(), dtype=np.int64)
+        drop[rows[bars >= 2]] = True
+    return drop
 
 
 def learn_chrome(
