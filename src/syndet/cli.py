@@ -7,6 +7,7 @@ Each command builds a library object, calls one method and renders the result; l
 
 from __future__ import annotations
 
+import io
 import sys
 import time
 from dataclasses import replace
@@ -168,6 +169,14 @@ def cli() -> None:
 @click.option(
     "--no-chrome", is_flag=True, help="Do not learn site chrome (repeated lines) from the corpus."
 )
+@click.option(
+    "--against",
+    metavar="INDEX",
+    default=None,
+    help="Also check every document against the articles stored in INDEX (a file made by "
+    "'syndet index add', or a redis:// URL): matches are listed, or written to against.<fmt> "
+    "with -o (columns as in pairs, a = the new document, b = the stored one).",
+)
 @click.option("--strict", is_flag=True, help="Fail (exit 1) when any document is skipped.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress display and no skip messages.")
 def scan_command(
@@ -183,6 +192,7 @@ def scan_command(
     keep_credits: bool,
     no_line_filter: bool,
     no_chrome: bool,
+    against: str | None,
     strict: bool,
     quiet: bool,
 ) -> None:
@@ -217,7 +227,9 @@ def scan_command(
 
     progress = _Progress(enabled=not quiet and sys.stderr.isatty())
     scanner = Scanner(config, workers=workers, strict=strict, progress=progress, on_skip=on_skip)
-    stdin = sys.stdin.buffer if "-" in inputs else None
+    stdin: Any = sys.stdin.buffer if "-" in inputs else None
+    if against is not None and stdin is not None:
+        stdin = io.BytesIO(stdin.read())  # read twice: by the scan and by the index check
     try:
         result = scanner.scan(list(inputs), id_col=id_col, text_col=text_col, stdin=stdin)
     finally:
@@ -236,6 +248,114 @@ def scan_command(
             click.echo("Wrote " + ", ".join(str(p) for p in written))
     else:
         click.echo(report.render(result, color=sys.stdout.isatty()))
+    if against is not None:
+        _scan_against(against, inputs, id_col, text_col, stdin, output, fmt, quiet)
+
+
+def _scan_against(
+    location: str,
+    inputs: tuple[str, ...],
+    id_col: str,
+    text_col: str,
+    stdin: Any,
+    output: str | None,
+    fmt: str,
+    quiet: bool,
+) -> None:
+    from syndet.index import Index
+
+    if stdin is not None:
+        stdin.seek(0)
+    with Index(location, create=False) as index:
+        found = index.query_inputs(list(inputs), id_col=id_col, text_col=text_col, stdin=stdin)
+        stored = len(index)
+    matched = len({doc for doc, _ in found.rows})
+    summary = (
+        f"Against {location} ({stored:,} stored): {matched:,} of {found.documents:,} documents "
+        f"match stored articles ({len(found.rows):,} matches)."
+    )
+    if output:
+        from pathlib import Path
+
+        path = Path(output) / f"against.{fmt}"
+        frame = found.frame()
+        if fmt == "parquet":
+            frame.write_parquet(path)
+        elif fmt == "csv":
+            frame.write_csv(path)
+        else:
+            frame.write_ndjson(path)
+        if not quiet:
+            click.echo(f"{summary}\nWrote {path}")
+        return
+    click.echo(f"\n{summary}")
+    _echo_matches(found.rows)
+
+
+def _echo_matches(rows: list[tuple[str, Any]]) -> None:
+    for doc, m in rows:
+        click.echo(f"{doc}\t{m.relation}\t{m.doc_id}\tjaccard {m.jaccard:.3f}")
+
+
+@cli.group("index")
+def index_group() -> None:
+    """Keep articles in an index and check new ones against it, one at a time.
+
+    INDEX is a file (created by 'add' if missing) or a redis:// URL. Each matching article
+    is printed as: new id, relation, stored id, Jaccard similarity (tab-separated).
+    """
+
+
+@index_group.command("add")
+@click.argument("index_location", metavar="INDEX")
+@click.argument("inputs", nargs=-1, required=True, metavar="PATH...")
+@click.option("--id-col", default="id", show_default=True, help="Id column of table inputs.")
+@click.option("--text-col", default="text", show_default=True, help="Text column of table inputs.")
+@click.option("-q", "--quiet", is_flag=True, help="No skip messages and no summary.")
+def index_add_command(
+    index_location: str, inputs: tuple[str, ...], id_col: str, text_col: str, quiet: bool
+) -> None:
+    """Add the articles in PATH... to INDEX, printing those that copy stored articles."""
+    _index_command(index_location, inputs, id_col, text_col, quiet, add=True)
+
+
+@index_group.command("query")
+@click.argument("index_location", metavar="INDEX")
+@click.argument("inputs", nargs=-1, required=True, metavar="PATH...")
+@click.option("--id-col", default="id", show_default=True, help="Id column of table inputs.")
+@click.option("--text-col", default="text", show_default=True, help="Text column of table inputs.")
+@click.option("-q", "--quiet", is_flag=True, help="No skip messages and no summary.")
+def index_query_command(
+    index_location: str, inputs: tuple[str, ...], id_col: str, text_col: str, quiet: bool
+) -> None:
+    """Check the articles in PATH... against INDEX without storing them."""
+    _index_command(index_location, inputs, id_col, text_col, quiet, add=False)
+
+
+def _index_command(
+    location: str, inputs: tuple[str, ...], id_col: str, text_col: str, quiet: bool, *, add: bool
+) -> None:
+    from syndet.index import Index
+
+    stdin = sys.stdin.buffer if "-" in inputs else None
+    with Index(location, create=add) as index:
+        run = index.add_inputs if add else index.query_inputs
+        found = run(list(inputs), id_col=id_col, text_col=text_col, stdin=stdin)
+        stored = len(index)
+    _echo_matches(found.rows)
+    if quiet:
+        return
+    for line in found.skipped[:_MAX_SKIP_LINES]:
+        click.echo(f"skipped {line}", err=True)
+    if len(found.skipped) > _MAX_SKIP_LINES:
+        click.echo(f"... and {len(found.skipped) - _MAX_SKIP_LINES} more skipped", err=True)
+    matched = len({doc for doc, _ in found.rows})
+    verb = "Added" if add else "Checked"
+    click.echo(
+        f"{verb} {found.documents:,} documents: {matched:,} match stored articles; "
+        f"{stored:,} articles in {location}.",
+        err=True,
+    )
 
 
 _EXPLAIN_HELP = """Show why two articles are (or are not) related.

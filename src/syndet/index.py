@@ -35,7 +35,7 @@ import threading
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -54,11 +54,12 @@ from syndet.config import (
 from syndet.errors import BadDocumentError, ConfigError, IndexStoreError, SettingsMismatchError
 
 if TYPE_CHECKING:
+    import polars as pl
     import pyarrow as pa
 
     from syndet.store import Record, Store
 
-__all__ = ["INDEX_CONFIG", "Index", "Match"]
+__all__ = ["INDEX_CONFIG", "Index", "InputsResult", "Match"]
 
 #: The index's default settings: the scan's, with 32 LSH bands of 1 row (threshold 0.05)
 #: instead of 82, which keeps the index within 1 KB per article beyond the shingles while every
@@ -601,6 +602,76 @@ class Index:
                 )
             return out
 
+    def add_inputs(
+        self,
+        inputs: Sequence[str | os.PathLike[str]],
+        *,
+        id_col: str = "id",
+        text_col: str = "text",
+        stdin: Any = None,
+    ) -> InputsResult:
+        """:meth:`add` every document of files, folders or ``-`` (read as ``syndet scan`` does)."""
+        return self._inputs(inputs, id_col, text_col, stdin, store=True)
+
+    def query_inputs(
+        self,
+        inputs: Sequence[str | os.PathLike[str]],
+        *,
+        id_col: str = "id",
+        text_col: str = "text",
+        stdin: Any = None,
+    ) -> InputsResult:
+        """:meth:`query` every document of files, folders or ``-``; nothing is stored."""
+        return self._inputs(inputs, id_col, text_col, stdin, store=False)
+
+    def _inputs(
+        self,
+        inputs: Sequence[str | os.PathLike[str]],
+        id_col: str,
+        text_col: str,
+        stdin: Any,
+        *,
+        store: bool,
+    ) -> InputsResult:
+        from syndet.io.readers import CorpusReader
+
+        result = InputsResult()
+        reader = CorpusReader(
+            list(inputs),
+            id_col=id_col,
+            text_col=text_col,
+            stdin=stdin,
+            on_skip=lambda skip: result.skipped.append(f"{skip.where}: {skip.message}"),
+        )
+        for batch in reader:
+            ids = batch["id"].to_pylist()
+            texts = _batch_texts(batch)
+            published = batch["published"].to_pylist()
+            sources = batch["source"].to_pylist()
+            if store:
+                found: list[list[Match] | None] = []
+                for i, doc_id in enumerate(ids):
+                    try:
+                        found.append(
+                            self.add(doc_id, texts[i], published=published[i], source=sources[i])
+                        )
+                    except (BadDocumentError, IndexStoreError) as exc:
+                        result.skipped.append(f"{doc_id}: {exc}")
+                        found.append(None)
+            else:
+                found = self.query_many(texts)
+                result.skipped += [
+                    f"{doc_id}: too short to match"
+                    for doc_id, f in zip(ids, found, strict=True)
+                    if f is None
+                ]
+            for doc_id, matches in zip(ids, found, strict=True):
+                if matches is None:
+                    continue
+                result.documents += 1
+                result.rows += [(doc_id, m) for m in matches]
+        return result
+
     def remove(self, doc_id: str) -> bool:
         """Remove an article; ``False`` if it was not stored."""
         with self._lock, _single_thread():
@@ -630,6 +701,53 @@ class Index:
     def __repr__(self) -> str:
         where = self.location or "memory"
         return f"Index({where!r}, bands={self.bands}, rows={self.rows})"
+
+
+@dataclass
+class InputsResult:
+    """What :meth:`Index.add_inputs` and :meth:`Index.query_inputs` found."""
+
+    #: Documents added or queried.
+    documents: int = 0
+    #: ``(document id, match)`` for every match, in input order, each document's best first.
+    rows: list[tuple[str, Match]] = field(default_factory=list)
+    #: One line per document that could not be used.
+    skipped: list[str] = field(default_factory=list)
+
+    def frame(self) -> pl.DataFrame:
+        """The matches as a table with the scan's pair columns; ``a`` is the new document."""
+        import polars as pl
+
+        return pl.DataFrame(
+            {
+                "a": [d for d, _ in self.rows],
+                "b": [m.doc_id for _, m in self.rows],
+                "relation": [m.relation for _, m in self.rows],
+                **{name: [getattr(m, name) for _, m in self.rows] for name in _SCORES},
+            },
+            schema={
+                "a": pl.String,
+                "b": pl.String,
+                "relation": pl.String,
+                **{
+                    name: pl.Int64 if name in ("shared", "shared_words") else pl.Float64
+                    for name in _SCORES
+                },
+            },
+        )
+
+
+def _batch_texts(batch: pa.Table) -> list[str]:
+    """A reader batch's texts, with HTML-only documents extracted as the scan extracts them."""
+    texts: list[str | None] = batch["text"].to_pylist()
+    htmls: list[str | None] = batch["html"].to_pylist()
+    need = [i for i, t in enumerate(texts) if t is None and htmls[i] is not None]
+    if need:
+        from syndet.io.html import extract_texts
+
+        for i, t in zip(need, extract_texts([htmls[i] for i in need]), strict=True):
+            texts[i] = t
+    return [t or "" for t in texts]
 
 
 def _as_arrow(texts: Sequence[str] | pa.Array) -> pa.Array:
