@@ -195,7 +195,21 @@ def _build_tables() -> tuple[np.ndarray, np.ndarray]:
 def _kernels() -> Any:
     from syndet._kernels import normalize as k
 
-    return k.lengths, k.fill
+    return k.normalize, k.compact
+
+
+@functools.lru_cache(maxsize=1)
+def _fast_ascii() -> bool:
+    """True when the table treats ASCII as the kernel's vector path assumes: letters and digits
+    kept (lower-cased), ``'`` deleted, everything else a separator."""
+    table, _ = _tables()
+    want = np.full(128, _SEP, dtype=np.int32)
+    for cp in range(128):
+        ch = chr(cp)
+        if ch.isascii() and ch.isalnum():
+            want[cp] = ord(ch.lower())
+    want[ord("'")] = _DEL
+    return bool(np.array_equal(table[:128], want))
 
 
 class NormalizedBatch:
@@ -248,24 +262,24 @@ def normalize_batch(texts: pa.Array | pa.ChunkedArray) -> NormalizedBatch:
     the raw UTF-8 buffer; only documents with context-sensitive characters take the slow path.
     """
     table, exp = _tables()
-    lengths, fill = _kernels()
+    run, compact = _kernels()
     offsets, data = _string_buffers(texts)
-    out_len = lengths(offsets, data, table, exp)
-    simple = out_len >= 0
-    complex_idx = np.flatnonzero(~simple)
+    # One pass writes each document into its own scratch region; compact packs them.
+    out_len, scratch, starts = run(offsets, data, table, exp, _fast_ascii())
+    copy_len = np.maximum(out_len, 0)
+    slow_idx = np.flatnonzero(out_len < 0)
     fallback: list[bytes] = []
-    if complex_idx.size:
-        # Rare: combining marks, Hangul jamo... normalized by the reference, one by one.
-        for i in complex_idx.tolist():
-            raw = bytes(data[offsets[i] : offsets[i + 1]]).decode("utf-8")
-            enc = normalize_text(raw).encode("utf-8")
-            fallback.append(enc)
-            out_len[i] = len(enc)
+    # Rare: combining marks, Hangul jamo... (or text the kernel would have to grow): normalized
+    # by the reference, one by one.
+    for i in slow_idx.tolist():
+        raw = bytes(data[offsets[i] : offsets[i + 1]]).decode("utf-8")
+        enc = normalize_text(raw).encode("utf-8")
+        fallback.append(enc)
+        out_len[i] = len(enc)
     out_offsets = np.zeros(len(out_len) + 1, dtype=np.int64)
     np.cumsum(out_len, out=out_offsets[1:])
-    out = np.empty(int(out_offsets[-1]), dtype=np.uint8)
-    fill(offsets, data, table, exp, out_offsets, simple, out)
-    for i, enc in zip(complex_idx.tolist(), fallback, strict=True):
+    out = compact(scratch, starts, copy_len, out_offsets)
+    for i, enc in zip(slow_idx.tolist(), fallback, strict=True):
         out[out_offsets[i] : out_offsets[i + 1]] = np.frombuffer(enc, dtype=np.uint8)
     return NormalizedBatch(out_offsets, out)
 

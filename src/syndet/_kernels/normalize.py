@@ -2,6 +2,27 @@
 
 Defined at module level so that numba's on-disk cache (``cache=True``) is reused across
 processes: a jitted closure gets a new cache key in every process and is compiled again.
+
+How a document is normalized in one pass (``one_doc``):
+
+* The rules are applied as a small state machine over code points: a letter (or digit) is
+  written and sets ``inword``; a separator writes one space if ``inword`` and clears it; a
+  deleted character (apostrophe) does nothing. So each word is followed by one space when a
+  separator follows it, and the single trailing space this leaves at the end is dropped:
+  exactly "words joined by single spaces" of the reference.
+* Text is read 64 bytes at a time. While a window is ASCII, its bytes are classified with
+  vector compares into 64-bit masks (letters/digits ``L``, apostrophes ``A``, separators
+  ``S``), the bytes to keep are computed with a few mask operations, and the window is
+  lower-cased and compressed (``vpcompressb``) into the output with one 64-byte store. At the
+  first non-ASCII byte the window stops, and that one code point goes through the code-point
+  table (decoding only multi-byte sequences). Windows may start anywhere and may read past the
+  document (never past the buffer): bits past its end are masked off.
+* The output of a document is written once, into a scratch region of ``len + 64`` bytes at
+  its input offset (the last vector store may write up to 63 garbage bytes past the output).
+  ASCII never makes text longer, but a few code points do (``Ⱥ`` -> ``ⱥ`` is 2 -> 3 bytes):
+  if a document would outgrow ``len`` bytes it is given up (-2) and, like a document with a
+  context-sensitive character (-1), normalized by the Python reference instead. ``compact``
+  then packs the regions into the final contiguous buffer.
 """
 
 from __future__ import annotations
@@ -10,6 +31,119 @@ from typing import Any
 
 import numba as nb
 import numpy as np
+from llvmlite import binding, ir  # type: ignore[import-untyped]
+from numba.core import cgutils as _cgutils
+from numba.core import types
+from numba.cpython.unsafe.numbers import trailing_zeros as _tz
+from numba.extending import intrinsic
+
+trailing_zeros: Any = _tz  # an intrinsic: cttz, one tzcnt
+cgutils: Any = _cgutils  # untyped for mypy
+UniTuple: Any = types.UniTuple
+u64 = nb.uint64
+SPACE = 32
+#: Spare bytes after each document's scratch region, for the last 64-byte vector store.
+SLACK = 64
+#: Results of ``one_doc`` other than a length: the document goes to the reference path.
+COMPLEX, OVERFLOW = -1, -2
+_SEP, _DEL, _COMPLEX = -1, -2, -3  # code-point table values (see syndet.normalize)
+
+# llvm.experimental.vector.compress (a compress into a register, then a plain store) exists
+# from LLVM 19 on; older LLVMs get llvm.masked.compressstore, which is as fast on Intel but
+# microcoded on AMD Zen 4.
+_HAS_VECTOR_COMPRESS = binding.llvm_version_info >= (19,)
+
+
+def _window(context: Any, builder: Any, sig: Any, args: Any) -> Any:
+    """The 64 bytes at ``&data[i]`` as an ``<64 x i8>`` (unaligned load, no bounds check)."""
+    ary = context.make_array(sig.args[0])(context, builder, args[0])
+    idx = context.cast(builder, args[1], sig.args[1], types.intp)
+    ptr = builder.gep(ary.data, [idx])
+    vty = ir.VectorType(ir.IntType(8), 64)
+    return builder.load(builder.bitcast(ptr, vty.as_pointer()), align=1)
+
+
+def _splat(value: int) -> Any:
+    return ir.Constant(ir.VectorType(ir.IntType(8), 64), [value] * 64)
+
+
+def _in_range(builder: Any, x: Any, lo: int, n: int) -> Any:
+    """``lo <= x < lo + n`` per byte (one subtract and one unsigned compare)."""
+    return builder.icmp_unsigned("<", builder.sub(x, _splat(lo)), _splat(n))
+
+
+def _bits(builder: Any, mask: Any) -> Any:
+    return builder.bitcast(mask, ir.IntType(64))
+
+
+def _ascii_masks(typingctx: Any, data: Any, i: Any) -> Any:
+    """(non-ASCII bytes, ASCII letters and digits, apostrophes) of data[i:i + 64], as bits."""
+    if not (isinstance(data, types.Array) and data.dtype == types.uint8):
+        return None
+    ret = UniTuple(types.uint64, 3)
+
+    def codegen(context: Any, builder: Any, sig: Any, args: Any) -> Any:
+        x = _window(context, builder, sig, args)
+        high = builder.icmp_signed("<", x, _splat(0))
+        lower = builder.or_(x, _splat(0x20))
+        alnum = builder.or_(_in_range(builder, lower, 97, 26), _in_range(builder, x, 48, 10))
+        apos = builder.icmp_unsigned("==", x, _splat(0x27))
+        values = [_bits(builder, m) for m in (high, alnum, apos)]
+        return context.make_tuple(builder, ret, values)
+
+    return ret(data, i), codegen
+
+
+ascii_masks: Any = intrinsic(_ascii_masks)
+
+
+def _compress_ascii(typingctx: Any, data: Any, i: Any, keep: Any, out: Any, pos: Any) -> Any:
+    """Store the bytes of data[i:i + 64] selected by ``keep``, lower-cased (ASCII letters) or
+    as spaces (anything but a letter or digit), packed, at out[pos:pos + 64].
+
+    All 64 bytes are stored: past popcount(keep) they are garbage that later output overwrites.
+    """
+    if not (isinstance(data, types.Array) and isinstance(out, types.Array)):
+        return None
+
+    def codegen(context: Any, builder: Any, sig: Any, args: Any) -> Any:
+        x = _window(context, builder, sig, args)
+        lower = builder.or_(x, _splat(0x20))
+        alpha = _in_range(builder, lower, 97, 26)
+        digit = _in_range(builder, x, 48, 10)
+        mapped = builder.select(alpha, lower, builder.select(digit, x, _splat(SPACE)))
+        i1v = ir.VectorType(ir.IntType(1), 64)
+        mask = builder.bitcast(context.cast(builder, args[2], sig.args[2], types.uint64), i1v)
+        outary = context.make_array(sig.args[3])(context, builder, args[3])
+        idx = context.cast(builder, args[4], sig.args[4], types.intp)
+        vty = ir.VectorType(ir.IntType(8), 64)
+        dst = builder.bitcast(builder.gep(outary.data, [idx]), vty.as_pointer())
+        mod = builder.module
+        if _HAS_VECTOR_COMPRESS:
+            fnty = ir.FunctionType(vty, [vty, i1v, vty])
+            name = "llvm.experimental.vector.compress.v64i8"
+            fn = cgutils.get_or_insert_function(mod, fnty, name)
+            packed = builder.call(fn, [mapped, mask, ir.Constant(vty, None)])
+            builder.store(packed, dst, align=1)
+        else:  # pragma: no cover - LLVM < 19
+            fnty = ir.FunctionType(ir.VoidType(), [vty, dst.type, i1v])
+            fn = cgutils.get_or_insert_function(mod, fnty, "llvm.masked.compressstore.v64i8")
+            builder.call(fn, [mapped, dst, mask])
+        return context.get_dummy_value()
+
+    return types.none(data, i, keep, out, pos), codegen
+
+
+compress_ascii: Any = intrinsic(_compress_ascii)
+
+
+@nb.njit(cache=True, inline="always")
+def popcount(m: Any) -> int:
+    c = 0
+    while m:  # LLVM turns this loop into one popcnt
+        m &= m - u64(1)
+        c += 1
+    return c
 
 
 @nb.njit(cache=True, inline="always")
@@ -51,32 +185,52 @@ def one_doc(
     end: int,
     table: np.ndarray,
     exp: np.ndarray,
+    fast_ascii: bool,
     out: np.ndarray,
     pos0: int,
-    write: bool,
 ) -> int:
-    """Normalize data[start:end]; return the output length, or -1 if context-sensitive."""
+    """Normalize data[start:end] into out[pos0:]; return the output length, or COMPLEX or
+    OVERFLOW (see the module's docs). out[pos0:pos0 + (end - start) + SLACK] must be free."""
+    nbytes = data.shape[0]
+    cap = pos0 + (end - start)  # the output never grows past the input (else OVERFLOW)
     pos = pos0
-    pending = False  # a separator is owed before the next letter
+    inword = u64(0)  # 1 when the last letter-or-separator was a letter
     i = start
     while i < end:
+        if fast_ascii and i + 64 <= nbytes:
+            high, alnum, apos = ascii_masks(data, i)
+            if end - i < 64:
+                high |= u64(1) << u64(end - i)  # stop at the document's end
+            f = 64 if high == 0 else np.int64(trailing_zeros(high))
+            if f > 0:
+                valid = u64(0xFFFFFFFFFFFFFFFF) if f == 64 else (u64(1) << u64(f)) - u64(1)
+                alnum &= valid
+                apos &= valid
+                sep = valid & ~(alnum | apos)
+                # Bit j of after_l: the letter-or-separator before byte j is a letter. Byte
+                # -1 stands for what came before the window (inword). Runs of apostrophes
+                # after a letter are filled by a carry: adding the run's first bit to the
+                # run clears the whole run, so apos & ~(apos + first) is the run itself.
+                after_l = (alnum << u64(1)) | inword
+                runs = apos & ~(apos + (apos & after_l))
+                after_l |= runs << u64(1)
+                keep = alnum | (sep & after_l)  # letters, and the first separator after a word
+                kept = popcount(keep)
+                if pos + kept > cap:
+                    return OVERFLOW
+                compress_ascii(data, i, keep, out, pos)
+                pos += kept
+                inword = ((alnum | runs) >> u64(f - 1)) & u64(1)
+                i += f
+                if i >= end:
+                    break
+            if f == 64:
+                continue
+        # One code point the slow way: anything non-ASCII, and the last bytes of the buffer.
         b0 = np.int64(data[i])
-        # Decode one UTF-8 code point (Arrow guarantees valid UTF-8).
         if b0 < 0x80:
             cp = b0
             i += 1
-            # ASCII fast path: letters and digits map to themselves (lower-cased).
-            if 97 <= cp <= 122 or 48 <= cp <= 57:
-                if pending:
-                    if pos > pos0:
-                        if write:
-                            out[pos] = 32
-                        pos += 1
-                    pending = False
-                if write:
-                    out[pos] = cp
-                pos += 1
-                continue
         elif b0 < 0xE0:
             cp = ((b0 & 0x1F) << 6) | (np.int64(data[i + 1]) & 0x3F)
             i += 2
@@ -97,63 +251,73 @@ def one_doc(
             i += 4
         t = np.int64(table[cp])
         if t >= 0:
-            if pending:
-                if pos > pos0:
-                    if write:
-                        out[pos] = 32
-                    pos += 1
-                pending = False
-            if write:
-                pos = put(out, pos, t)
-            else:
-                pos += utf8_len(t)
-        elif t == -1:
-            pending = True
-        elif t == -2:
+            if pos + utf8_len(t) > cap:
+                return OVERFLOW
+            pos = put(out, pos, t)
+            inword = u64(1)
+        elif t == _SEP:
+            if inword:
+                if pos + 1 > cap:
+                    return OVERFLOW
+                out[pos] = SPACE
+                pos += 1
+                inword = u64(0)
+        elif t == _DEL:
             pass
-        elif t == -3:
-            return -1
+        elif t == _COMPLEX:
+            return COMPLEX
         else:
             row = -4 - t
             for k in range(exp.shape[1]):
                 e = np.int64(exp[row, k])
-                if e == -1:
-                    pending = True
-                elif e >= 0:
-                    if pending:
-                        if pos > pos0:
-                            if write:
-                                out[pos] = 32
-                            pos += 1
-                        pending = False
-                    if write:
-                        pos = put(out, pos, e)
-                    else:
-                        pos += utf8_len(e)
+                if e >= 0:
+                    if pos + utf8_len(e) > cap:
+                        return OVERFLOW
+                    pos = put(out, pos, e)
+                    inword = u64(1)
+                elif e == _SEP and inword:
+                    if pos + 1 > cap:
+                        return OVERFLOW
+                    out[pos] = SPACE
+                    pos += 1
+                    inword = u64(0)
+    if pos > pos0 and out[pos - 1] == SPACE:
+        pos -= 1  # the space after the last word
     return pos - pos0
 
 
 @nb.njit(cache=True, parallel=True)
-def lengths(offsets: np.ndarray, data: np.ndarray, table: np.ndarray, exp: np.ndarray) -> Any:
+def normalize(
+    offsets: np.ndarray, data: np.ndarray, table: np.ndarray, exp: np.ndarray, fast_ascii: bool
+) -> Any:
+    """Normalize every document into a scratch buffer; (lengths, scratch, region starts).
+
+    Document d's output is scratch[starts[d]:starts[d] + lengths[d]], or lengths[d] < 0 if the
+    reference must normalize it.
+    """
     n = offsets.shape[0] - 1
-    out_len = np.empty(n, dtype=np.int64)
-    dummy = np.empty(0, dtype=np.uint8)
+    starts = np.empty(n, dtype=np.int64)
+    for d in range(n):
+        starts[d] = offsets[d] - offsets[0] + SLACK * d
+    scratch = np.empty(offsets[n] - offsets[0] + SLACK * n, dtype=np.uint8)
+    lengths = np.empty(n, dtype=np.int64)
     for d in nb.prange(n):
-        out_len[d] = one_doc(data, offsets[d], offsets[d + 1], table, exp, dummy, 0, False)
-    return out_len
+        lengths[d] = one_doc(
+            data, offsets[d], offsets[d + 1], table, exp, fast_ascii, scratch, starts[d]
+        )
+    return lengths, scratch, starts
 
 
 @nb.njit(cache=True, parallel=True)
-def fill(
-    offsets: np.ndarray,
-    data: np.ndarray,
-    table: np.ndarray,
-    exp: np.ndarray,
-    out_offsets: np.ndarray,
-    simple: np.ndarray,
-    out: np.ndarray,
-) -> None:
-    n = offsets.shape[0] - 1
+def compact(
+    scratch: np.ndarray, starts: np.ndarray, lengths: np.ndarray, out_offsets: np.ndarray
+) -> Any:
+    """The documents' outputs packed into one buffer (documents with lengths < 0 left blank)."""
+    n = starts.shape[0]
+    out = np.empty(out_offsets[n], dtype=np.uint8)
     for d in nb.prange(n):
-        if simple[d]:
-            one_doc(data, offsets[d], offsets[d + 1], table, exp, out, out_offsets[d], True)
+        a = starts[d]
+        o = out_offsets[d]
+        for j in range(lengths[d]):
+            out[o + j] = scratch[a + j]
+    return out
