@@ -277,14 +277,10 @@ def _scan_against(
     if output:
         from pathlib import Path
 
+        from syndet import report
+
         path = Path(output) / f"against.{fmt}"
-        frame = found.frame()
-        if fmt == "parquet":
-            frame.write_parquet(path)
-        elif fmt == "csv":
-            frame.write_csv(path)
-        else:
-            frame.write_ndjson(path)
+        report._write(found.frame(), path, fmt)  # the report's own writer, same formats
         if not quiet:
             click.echo(f"{summary}\nWrote {path}")
         return
@@ -306,12 +302,23 @@ def index_group() -> None:
     """
 
 
+def _index_options(command: Any) -> Any:
+    """The arguments and options 'index add' and 'index query' share."""
+    for decorate in reversed(
+        [
+            click.argument("index_location", metavar="INDEX"),
+            click.argument("inputs", nargs=-1, required=True, metavar="PATH..."),
+            click.option("--id-col", default="id", show_default=True, help="Id column."),
+            click.option("--text-col", default="text", show_default=True, help="Text column."),
+            click.option("-q", "--quiet", is_flag=True, help="No skip messages and no summary."),
+        ]
+    ):
+        command = decorate(command)
+    return command
+
+
 @index_group.command("add")
-@click.argument("index_location", metavar="INDEX")
-@click.argument("inputs", nargs=-1, required=True, metavar="PATH...")
-@click.option("--id-col", default="id", show_default=True, help="Id column of table inputs.")
-@click.option("--text-col", default="text", show_default=True, help="Text column of table inputs.")
-@click.option("-q", "--quiet", is_flag=True, help="No skip messages and no summary.")
+@_index_options
 def index_add_command(
     index_location: str, inputs: tuple[str, ...], id_col: str, text_col: str, quiet: bool
 ) -> None:
@@ -320,11 +327,7 @@ def index_add_command(
 
 
 @index_group.command("query")
-@click.argument("index_location", metavar="INDEX")
-@click.argument("inputs", nargs=-1, required=True, metavar="PATH...")
-@click.option("--id-col", default="id", show_default=True, help="Id column of table inputs.")
-@click.option("--text-col", default="text", show_default=True, help="Text column of table inputs.")
-@click.option("-q", "--quiet", is_flag=True, help="No skip messages and no summary.")
+@_index_options
 def index_query_command(
     index_location: str, inputs: tuple[str, ...], id_col: str, text_col: str, quiet: bool
 ) -> None:

@@ -602,36 +602,23 @@ class Index:
                 )
             return out
 
-    def add_inputs(
-        self,
-        inputs: Sequence[str | os.PathLike[str]],
-        *,
-        id_col: str = "id",
-        text_col: str = "text",
-        stdin: Any = None,
-    ) -> InputsResult:
-        """:meth:`add` every document of files, folders or ``-`` (read as ``syndet scan`` does)."""
-        return self._inputs(inputs, id_col, text_col, stdin, store=True)
+    def add_inputs(self, inputs: Sequence[str | os.PathLike[str]], **read: Any) -> InputsResult:
+        """:meth:`add` every document of files, folders or ``-``, read as ``syndet scan`` reads
+        them (``read``: ``id_col``, ``text_col``, ``stdin``, as for :meth:`Scanner.scan`)."""
+        return self._inputs(inputs, store=True, **read)
 
-    def query_inputs(
-        self,
-        inputs: Sequence[str | os.PathLike[str]],
-        *,
-        id_col: str = "id",
-        text_col: str = "text",
-        stdin: Any = None,
-    ) -> InputsResult:
+    def query_inputs(self, inputs: Sequence[str | os.PathLike[str]], **read: Any) -> InputsResult:
         """:meth:`query` every document of files, folders or ``-``; nothing is stored."""
-        return self._inputs(inputs, id_col, text_col, stdin, store=False)
+        return self._inputs(inputs, store=False, **read)
 
     def _inputs(
         self,
         inputs: Sequence[str | os.PathLike[str]],
-        id_col: str,
-        text_col: str,
-        stdin: Any,
         *,
         store: bool,
+        id_col: str = "id",
+        text_col: str = "text",
+        stdin: Any = None,
     ) -> InputsResult:
         from syndet.io.readers import CorpusReader
 
