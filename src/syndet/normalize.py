@@ -195,7 +195,7 @@ def _build_tables() -> tuple[np.ndarray, np.ndarray]:
 def _kernels() -> Any:
     from syndet._kernels import normalize as k
 
-    return k.normalize, k.compact
+    return k.normalize
 
 
 @functools.lru_cache(maxsize=1)
@@ -229,10 +229,12 @@ class NormalizedBatch:
         return bytes(self.data[self.offsets[i] : self.offsets[i + 1]]).decode("utf-8")
 
     def word_counts(self) -> np.ndarray:
-        """Words per document (vectorized: spaces + 1 for non-empty texts)."""
-        spaces = np.concatenate(([0], np.cumsum(self.data == 32)))
-        counts = spaces[self.offsets[1:]] - spaces[self.offsets[:-1]] + 1
-        return np.where(np.diff(self.offsets) > 0, counts, 0)
+        """Words per document (a parallel count of the single spaces between words)."""
+        from syndet._kernels.arrays import word_counts
+
+        return word_counts(  # type: ignore[no-any-return]
+            np.ascontiguousarray(self.offsets, dtype=np.int64), self.data
+        )
 
 
 def _string_buffers(texts: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
@@ -262,25 +264,31 @@ def normalize_batch(texts: pa.Array | pa.ChunkedArray) -> NormalizedBatch:
     the raw UTF-8 buffer; only documents with context-sensitive characters take the slow path.
     """
     table, exp = _tables()
-    run, compact = _kernels()
     offsets, data = _string_buffers(texts)
-    # One pass writes each document into its own scratch region; compact packs them.
-    out_len, scratch, starts = run(offsets, data, table, exp, _fast_ascii())
-    copy_len = np.maximum(out_len, 0)
+    out_len, packed = _kernels()(offsets, data, table, exp, _fast_ascii())
+    out_offsets = np.zeros(len(out_len) + 1, dtype=np.int64)
     slow_idx = np.flatnonzero(out_len < 0)
+    if not slow_idx.size:
+        np.cumsum(out_len, out=out_offsets[1:])
+        return NormalizedBatch(out_offsets, packed)
+    # Rare: combining marks, Hangul jamo... (or text the kernel would have to grow): those
+    # documents are normalized by the reference, one by one, and spliced in between the
+    # kernel's (which left no bytes for them).
+    fast_offsets = np.zeros_like(out_offsets)
+    np.cumsum(np.maximum(out_len, 0), out=fast_offsets[1:])
     fallback: list[bytes] = []
-    # Rare: combining marks, Hangul jamo... (or text the kernel would have to grow): normalized
-    # by the reference, one by one.
     for i in slow_idx.tolist():
         raw = bytes(data[offsets[i] : offsets[i + 1]]).decode("utf-8")
-        enc = normalize_text(raw).encode("utf-8")
-        fallback.append(enc)
-        out_len[i] = len(enc)
-    out_offsets = np.zeros(len(out_len) + 1, dtype=np.int64)
+        fallback.append(normalize_text(raw).encode("utf-8"))
+        out_len[i] = len(fallback[-1])
     np.cumsum(out_len, out=out_offsets[1:])
-    out = compact(scratch, starts, copy_len, out_offsets)
+    out = np.empty(int(out_offsets[-1]), dtype=np.uint8)
+    first = 0  # the kernel's documents first..i-1 are one contiguous run in both buffers
     for i, enc in zip(slow_idx.tolist(), fallback, strict=True):
+        out[out_offsets[first] : out_offsets[i]] = packed[fast_offsets[first] : fast_offsets[i]]
         out[out_offsets[i] : out_offsets[i + 1]] = np.frombuffer(enc, dtype=np.uint8)
+        first = i + 1
+    out[out_offsets[first] :] = packed[fast_offsets[first] :]
     return NormalizedBatch(out_offsets, out)
 
 

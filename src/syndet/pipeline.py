@@ -33,6 +33,7 @@ from syndet import verify as verify_stage
 from syndet._arrays import ragged_concat, ragged_take
 from syndet._hashing import xxh64_ranges
 from syndet.config import DEFAULT_CONFIG, Config
+from syndet.engine import RaggedRef, Spill
 from syndet.errors import BadDocumentError, ConfigError, CorpusError
 
 if TYPE_CHECKING:
@@ -66,7 +67,7 @@ class _Read:
     line_dropped: np.ndarray
     credit_lines: int
     republished: np.ndarray
-    authored: normalize_stage.NormalizedBatch
+    authored: RaggedRef  # the normalized authored lines (spilled between the two passes)
 
     def line_hash_mask(self) -> np.ndarray:
         """Lines that take part in chrome learning: non-empty, not already filtered."""
@@ -81,18 +82,22 @@ class _Prepared:
     fingerprints: np.ndarray
     lengths: np.ndarray
     keys: np.ndarray  # (bands, n)
-    sets: shingle_stage.ShingleBatch  # sorted unique shingles, for exact overlap
-    seqs: shingle_stage.ShingleBatch  # shingles in text order, for shared passages
+    sets: RaggedRef  # sorted unique shingles, for exact overlap (spilled)
+    seqs: RaggedRef  # shingles in text order, for shared passages (spilled)
+    set_sizes: np.ndarray
     agency: list[str | None]
     republished: np.ndarray
 
 
 @dataclass
 class _Evidence:
-    """Per-document data the verifier needs, in corpus row order."""
+    """What the verifier needs: shingles of the documents in candidate pairs (gathered from
+    the spilled partitions; ``index`` maps a corpus row to its position there) and every
+    document's fingerprint and length."""
 
     sets: shingle_stage.ShingleBatch
     seqs: shingle_stage.ShingleBatch
+    index: np.ndarray
     fingerprints: np.ndarray
     lengths: np.ndarray
 
@@ -130,6 +135,7 @@ class Scanner:
         progress: ProgressCallback | None = None,
         on_skip: Callable[[Skip], None] | None = None,
         batch_size: int = 4096,
+        spill: str | None = "auto",
     ) -> None:
         if workers is not None and workers < 1:
             raise ConfigError(f"workers must be at least 1, got {workers}")
@@ -141,6 +147,9 @@ class Scanner:
         self.progress = progress
         self.on_skip = on_skip
         self.batch_size = batch_size
+        #: where partitions' intermediates go: "auto" (a temporary folder), a folder, or None
+        #: to keep them in memory
+        self.spill = spill
         lsh = config.lsh
         if lsh.bands is not None and lsh.rows is not None:
             if lsh.bands * lsh.rows > config.minhash.num_perm:
@@ -233,6 +242,12 @@ class Scanner:
             self.progress(stage, done, total)
 
     def _run(self, batches: Iterable[pa.Table], *, inputs: list[str]) -> ScanResult:
+        with Spill(self.spill) as spill:
+            return self._run_spilled(batches, inputs=inputs, spill=spill)
+
+    def _run_spilled(
+        self, batches: Iterable[pa.Table], *, inputs: list[str], spill: Spill
+    ) -> ScanResult:
         import pyarrow as pa
 
         seconds: dict[str, float] = defaultdict(float)
@@ -250,7 +265,7 @@ class Scanner:
             seconds["read"] += time.perf_counter() - t0
             if batch is None:
                 break
-            part = self._read_batch(batch, seconds, threads, first_row=seen)
+            part = self._read_batch(batch, seconds, threads, first_row=seen, spill=spill)
             seen += batch.num_rows
             if part is not None:
                 read.append(part)
@@ -278,7 +293,7 @@ class Scanner:
         scanned = 0
         while read:
             part = read.pop(0)
-            done = self._sign_batch(part, chrome, seconds, stats)
+            done = self._sign_batch(part, chrome, seconds, stats, spill=spill)
             if done is not None:
                 prepared.append(done)
                 scanned += done.meta.num_rows
@@ -290,17 +305,17 @@ class Scanner:
             keys = np.concatenate([p.keys for p in prepared], axis=1)
             fingerprints = np.concatenate([p.fingerprints for p in prepared])
             lengths = np.concatenate([p.lengths for p in prepared])
-            sets = _concat_sets([p.sets for p in prepared])
-            seqs = _concat_sets([p.seqs for p in prepared])
+            set_sizes = np.concatenate([p.set_sizes for p in prepared])
             agency = [a for p in prepared for a in p.agency]
             prepared_republished = list(prepared)
         else:
             meta = None
             keys = np.empty((self.bands, 0), dtype=np.uint64)
             fingerprints = lengths = np.empty(0, dtype=np.uint64)
-            sets = seqs = shingle_stage.ShingleBatch(np.zeros(1, np.int64), np.empty(0, np.uint64))
+            set_sizes = np.empty(0, dtype=np.int64)
             agency = []
             prepared_republished = []
+        parts = [(p.sets, p.seqs, p.meta.num_rows) for p in prepared]
         prepared.clear()
         ids = meta["id"] if meta is not None else pa.array([], pa.large_string())
         n = len(ids)
@@ -313,7 +328,7 @@ class Scanner:
         self._tick("lsh", n, n)
 
         t0 = time.perf_counter()
-        evidence = _Evidence(sets, seqs, fingerprints, lengths)
+        evidence = _gather(parts, np.unique(cand), fingerprints, lengths, spill)
         scores = self._verify(cand, evidence)
         keep = scores["relation"] > 0
         rep_pairs = cand[keep]
@@ -332,7 +347,9 @@ class Scanner:
             else np.zeros(0, dtype=bool)
         )
         credit_score = np.where(repub, 0, np.where(has_credit, 2, 1))
-        clusters, roles = self._cluster(rep_pairs, rep, evidence, rank, published, credit_score)
+        clusters, roles = self._cluster(
+            rep_pairs, rep, evidence, set_sizes, rank, published, credit_score
+        )
         seconds["cluster"] += time.perf_counter() - t0
 
         t0 = time.perf_counter()
@@ -389,7 +406,13 @@ class Scanner:
         return ScanResult(pairs_df, clusters_df, summary, list(self._skips))
 
     def _read_batch(
-        self, batch: pa.Table, seconds: dict[str, float], threads: int, *, first_row: int
+        self,
+        batch: pa.Table,
+        seconds: dict[str, float],
+        threads: int,
+        *,
+        first_row: int,
+        spill: Spill,
     ) -> _Read | None:
         import pyarrow as pa
         import pyarrow.compute as pc
@@ -467,7 +490,7 @@ class Scanner:
             line_dropped=dropped,
             credit_lines=int(pc.sum(pc.is_valid(line_agency)).as_py() or 0),
             republished=boilerplate_stage.republished(line_agency, lines.doc_offsets),
-            authored=authored,
+            authored=spill.put(authored.offsets, authored.data),
         )
 
     def _sign_batch(
@@ -476,6 +499,8 @@ class Scanner:
         chrome: np.ndarray,
         seconds: dict[str, float],
         stats: Counter[str],
+        *,
+        spill: Spill,
     ) -> _Prepared | None:
         import pyarrow as pa
 
@@ -483,9 +508,8 @@ class Scanner:
         t0 = time.perf_counter()
         is_chrome = boilerplate_stage.is_chrome(part.line_hash, chrome)
         keep = ~part.line_dropped & ~is_chrome
-        off, data = boilerplate_stage.join_lines(
-            part.authored.offsets, part.authored.data, keep, part.doc_offsets
-        )
+        line_off, line_data = spill.get(part.authored)
+        off, data = boilerplate_stage.join_lines(line_off, line_data, keep, part.doc_offsets)
         norm = normalize_stage.NormalizedBatch(off, data)
         words = norm.word_counts()
         stats["lines"] += int((part.line_words > 0).sum())
@@ -538,8 +562,9 @@ class Scanner:
             fingerprints=part.fingerprints[rows],
             lengths=part.lengths[rows],
             keys=keys,
-            sets=sets,
-            seqs=sh,
+            sets=spill.put(sets.offsets, sets.hashes),
+            seqs=spill.put(sh.offsets, sh.hashes),
+            set_sizes=np.diff(sets.offsets),
             agency=[part.agency[i] for i in rows.tolist()],
             republished=part.republished[rows],
         )
@@ -547,9 +572,10 @@ class Scanner:
     def _verify(self, pairs: np.ndarray, ev: _Evidence) -> dict[str, np.ndarray]:
         v = self.config.verify
         k = self.config.shingle.k
-        inter, sa, sb = verify_stage.overlap(ev.sets.offsets, ev.sets.hashes, pairs)
+        local = ev.index[pairs]
+        inter, sa, sb = verify_stage.overlap(ev.sets.offsets, ev.sets.hashes, local)
         cov_a, cov_b, longest = verify_stage.passages(
-            ev.seqs.offsets, ev.seqs.hashes, ev.sets.offsets, ev.sets.hashes, pairs, k
+            ev.seqs.offsets, ev.seqs.hashes, ev.sets.offsets, ev.sets.hashes, local, k
         )
         same = (ev.fingerprints[pairs[:, 0]] == ev.fingerprints[pairs[:, 1]]) & (
             ev.lengths[pairs[:, 0]] == ev.lengths[pairs[:, 1]]
@@ -575,6 +601,7 @@ class Scanner:
         pairs: np.ndarray,
         rep: dict[str, np.ndarray],
         ev: _Evidence,
+        sizes: np.ndarray,
         rank: np.ndarray,
         published: np.ndarray | None,
         evidence: np.ndarray,
@@ -589,7 +616,6 @@ class Scanner:
         least each component's source, so the rounds end.
         """
         n = len(rank)
-        sizes = np.diff(ev.sets.offsets)
         placed = np.zeros(n, dtype=bool)
         parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
         active = np.ones(len(pairs), dtype=bool)
@@ -680,5 +706,28 @@ def _take_normalized(
     return normalize_stage.NormalizedBatch(*ragged_take(norm.offsets, norm.data, rows))
 
 
-def _concat_sets(parts: list[shingle_stage.ShingleBatch]) -> shingle_stage.ShingleBatch:
-    return shingle_stage.ShingleBatch(*ragged_concat([(p.offsets, p.hashes) for p in parts]))
+def _gather(
+    parts: list[tuple[RaggedRef, RaggedRef, int]],
+    rows: np.ndarray,
+    fingerprints: np.ndarray,
+    lengths: np.ndarray,
+    spill: Spill,
+) -> _Evidence:
+    """The shingle sets and sequences of the given corpus rows, read back from the spill."""
+    sets_parts, seqs_parts = [], []
+    start = 0
+    for sets_ref, seqs_ref, count in parts:
+        local = rows[(rows >= start) & (rows < start + count)] - start
+        if local.size:
+            sets_parts.append(ragged_take(*spill.get(sets_ref), local))
+            seqs_parts.append(ragged_take(*spill.get(seqs_ref), local))
+        start += count
+    index = np.full(start, -1, dtype=np.int64)
+    index[rows] = np.arange(len(rows))
+    return _Evidence(
+        shingle_stage.ShingleBatch(*ragged_concat(sets_parts)),
+        shingle_stage.ShingleBatch(*ragged_concat(seqs_parts)),
+        index,
+        fingerprints,
+        lengths,
+    )
