@@ -7,9 +7,10 @@
         matches = index.add(url, text)                # query, then insert, atomically
         matches = index.query(text)                   # read-only
 
-Every article goes through the scan's own per-batch code (:class:`syndet.pipeline.Scanner`:
-lines, credits and quotes out, normalize, shingle, MinHash, LSH band keys) and every candidate
-through the scan's own verifier (exact overlap, shared passages, :func:`syndet.verify.classify`),
+Every article goes through the scan's stage functions (:mod:`syndet.boilerplate` lines, credits
+and quotes, :mod:`~syndet.normalize`, :mod:`~syndet.shingle`, :mod:`~syndet.minhash`,
+:func:`syndet.lsh.band_keys`) and every candidate through the scan's verifier (exact overlap,
+shared passages, :func:`syndet.verify.classify` with the config's cut-offs),
 so a pair's relation and scores are the ones ``syndet scan`` reports for the same two texts;
 only the orientation differs: ``containment_a`` is always the *new* text's share.
 
@@ -32,7 +33,6 @@ from __future__ import annotations
 
 import os
 import threading
-from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
@@ -86,7 +86,6 @@ _SCORES = (
     "coverage_a",
     "coverage_b",
 )
-_NO_CHROME = np.empty(0, dtype=np.uint64)
 
 
 @dataclass(frozen=True, slots=True)
@@ -289,10 +288,7 @@ class Index:
         except BaseException:
             self._store.close()
             raise
-        from syndet.pipeline import Scanner
-
-        self._scanner = Scanner(self.config)
-        self.bands, self.rows = self._scanner.bands, self._scanner.rows
+        self.bands, self.rows = _lsh_params(self.config)
         self._max_bucket = self.config.lsh.max_bucket
         bp = self.config.boilerplate
         self._plain = not (bp.strip_credits or bp.strip_quotes or bp.line_filter)
@@ -337,43 +333,36 @@ class Index:
 
     def _prepare(self, texts: pa.Array) -> tuple[list[str], list[_Doc | None]]:
         """Each text through the scan's stages; ``None`` and the reason for unusable texts."""
-        import pyarrow as pa
-
-        from syndet.io.readers import DOC_SCHEMA
-
-        n = len(texts)
         if self._plain:
             return self._prepare_plain(texts)
-        # The scan's own per-batch code, so that the boilerplate rules can never drift apart.
-        # Row numbers stand in for ids, to map the kept documents back.
-        cols = {
-            "id": pa.array([str(i) for i in range(n)], pa.large_string()),
-            "text": texts.cast(pa.large_string()),
-            "origin": pa.array(["<index>"] * n, pa.large_string()),
-        }
-        table = pa.table(
-            [cols.get(f.name, pa.nulls(n, f.type)) for f in DOC_SCHEMA], schema=DOC_SCHEMA
+        # The scan's per-batch boilerplate steps (Scanner._read_batch and _sign_batch), with
+        # the stage functions themselves: lines, credits and quotes out, the per-document line
+        # filter, then the kept normalized lines joined per document. No chrome is learned.
+        from syndet import boilerplate as bps
+        from syndet import normalize
+        from syndet._hashing import xxh64_ranges
+
+        bp = self.config.boilerplate
+        lines = bps.split_lines(texts)
+        full = normalize.normalize_batch(lines.text)
+        authored_raw = lines.text
+        if bp.strip_credits:
+            authored_raw, _ = bps.strip_credits(authored_raw)
+        if bp.strip_quotes:
+            authored_raw = bps.strip_quotes(authored_raw)
+        authored = full if authored_raw is lines.text else normalize.normalize_batch(authored_raw)
+        words = full.word_counts()
+        every = np.ones(len(words), dtype=bool)
+        # The fingerprint is over all normalized lines, as normalize_text would give.
+        fp_off, fp_data = bps.join_lines(full.offsets, full.data, every, lines.doc_offsets)
+        keep = ~bps.cheap_filter(lines.text, words) if bp.line_filter else every
+        off, data = bps.join_lines(authored.offsets, authored.data, keep, lines.doc_offsets)
+        return self._stages(
+            normalize.NormalizedBatch(off, data),
+            xxh64_ranges(fp_off, fp_data).tolist(),
+            np.diff(fp_off).tolist(),
+            " of its own text (quotes, credits and link lines removed)",
         )
-        scanner = self._scanner
-        scanner._skips = []
-        seconds: dict[str, float] = defaultdict(float)
-        read = scanner._read_batch(table, seconds, 1, first_row=0)
-        done = None
-        if read is not None:
-            done = scanner._sign_batch(read, _NO_CHROME, seconds, Counter())
-        reasons = [""] * n
-        for skip in scanner._skips:
-            reasons[int(skip.doc or 0)] = skip.message
-        docs: list[_Doc | None] = [None] * n
-        if done is not None:
-            rows = [int(r) for r in done.meta["id"].to_pylist()]
-            fps = done.fingerprints.tolist()
-            lengths = done.lengths.tolist()
-            for j, row in enumerate(rows):
-                docs[row] = _Doc(
-                    fps[j], lengths[j], done.keys[:, j], done.seqs.doc(j), done.sets.doc(j)
-                )
-        return reasons, docs
 
     def _prepare_plain(self, texts: pa.Array) -> tuple[list[str], list[_Doc | None]]:
         """The same stages when no boilerplate rule is on: whole texts, no per-line work.
@@ -382,11 +371,20 @@ class Index:
         (normalization maps a newline to a space, so joining normalized lines is normalizing
         the text); the tests check both paths against the scan.
         """
-        from syndet import lsh, minhash, normalize, shingle
+        from syndet import normalize
         from syndet._hashing import xxh64_ranges
 
-        cfg = self.config
         norm = normalize.normalize_batch(texts)
+        fps = xxh64_ranges(norm.offsets, norm.data).tolist()
+        return self._stages(norm, fps, np.diff(norm.offsets).tolist(), "")
+
+    def _stages(
+        self, norm: Any, fps: list[int], lengths: list[int], whose: str
+    ) -> tuple[list[str], list[_Doc | None]]:
+        """Shingles, signatures and band keys of normalized texts; reasons for unusable ones."""
+        from syndet import lsh, minhash, shingle
+
+        cfg = self.config
         words = norm.word_counts().tolist()
         sh = shingle.shingle_batch(norm.offsets, norm.data, cfg.shingle.k, cfg.shingle.seed)
         sig = minhash.signature_batch(
@@ -398,8 +396,6 @@ class Index:
         )
         keys = lsh.band_keys(sig, self.bands, self.rows)
         sets = shingle.unique_shingles(sh)
-        fps = xxh64_ranges(norm.offsets, norm.data).tolist()
-        lengths = np.diff(norm.offsets).tolist()
         reasons = [""] * len(words)
         docs: list[_Doc | None] = []
         for i, w in enumerate(words):
@@ -409,8 +405,8 @@ class Index:
                 docs.append(None)
                 reasons[i] = (
                     "no words left after normalization (empty document)"
-                    if w == 0
-                    else f"only {w} words; shingles need k={cfg.shingle.k}"
+                    if lengths[i] == 0
+                    else f"only {w} words{whose}; shingles need k={cfg.shingle.k}"
                 )
         return reasons, docs
 
@@ -445,9 +441,8 @@ class Index:
         """Exact scores and relations of ``doc`` against each candidate, best first."""
         if not records:
             return []
-        from syndet import shingle
+        from syndet import shingle, verify
         from syndet._arrays import ragged_concat
-        from syndet.pipeline import _Evidence
 
         # Row 0 is the new article, rows 1.. the candidates: the scan's verifier, unchanged.
         seqs = shingle.ShingleBatch(
@@ -460,19 +455,38 @@ class Index:
             )
         )
         sets = shingle.unique_shingles(seqs)
-        fps = np.array([doc.fingerprint] + [r.fingerprint for r in records], dtype=np.uint64)
-        lengths = np.array([doc.length] + [r.length for r in records], dtype=np.int64)
+        same = np.array(
+            [r.fingerprint == doc.fingerprint and r.length == doc.length for r in records]
+        )
         pairs = np.zeros((len(records), 2), dtype=np.int64)
         pairs[:, 1] = np.arange(1, len(records) + 1)
-        scores = self._scanner._verify(pairs, _Evidence(sets, seqs, fps, lengths))
-        from syndet.verify import RELATIONS
-
+        # As the scan's verifier: exact overlap, shared passages, the config's cut-offs.
+        v, k = self.config.verify, self.config.shingle.k
+        inter, size_a, size_b = verify.overlap(sets.offsets, sets.hashes, pairs)
+        cov_a, cov_b, longest = verify.passages(
+            seqs.offsets, seqs.hashes, sets.offsets, sets.hashes, pairs, k
+        )
+        scores = verify.classify(
+            inter,
+            size_a,
+            size_b,
+            same,
+            covered_a=cov_a,
+            covered_b=cov_b,
+            longest=longest,
+            k=k,
+            syndicated_min=v.syndicated_min,
+            partial_min=v.partial_min,
+            partial_block=v.partial_block,
+            rewritten_min=v.rewritten_min,
+            min_shared_words=v.min_shared_words,
+        )
         cols = {name: scores[name].tolist() for name in _SCORES}
         codes = scores["relation"].tolist()
         out = [
             Match(
                 doc_id=r.doc_id,
-                relation=RELATIONS[codes[i]],
+                relation=verify.RELATIONS[codes[i]],
                 **{name: cols[name][i] for name in _SCORES},
                 published=_from_epoch_us(r.published),
                 source=r.source,
