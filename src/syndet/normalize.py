@@ -193,9 +193,11 @@ def _build_tables() -> tuple[np.ndarray, np.ndarray]:
 
 @functools.lru_cache(maxsize=1)
 def _kernels() -> Any:
+    import numba
+
     from syndet._kernels import normalize as k
 
-    return k.normalize
+    return k.normalize, numba.get_num_threads
 
 
 @functools.lru_cache(maxsize=1)
@@ -265,7 +267,8 @@ def normalize_batch(texts: pa.Array | pa.ChunkedArray) -> NormalizedBatch:
     """
     table, exp = _tables()
     offsets, data = _string_buffers(texts)
-    out_len, packed = _kernels()(offsets, data, table, exp, _fast_ascii())
+    kernel, threads = _kernels()
+    out_len, packed = kernel(offsets, data, table, exp, _fast_ascii(), threads())
     out_offsets = np.zeros(len(out_len) + 1, dtype=np.int64)
     slow_idx = np.flatnonzero(out_len < 0)
     if not slow_idx.size:

@@ -17,12 +17,12 @@ How a document is normalized in one pass (``one_doc``):
   first non-ASCII byte the window stops, and that one code point goes through the code-point
   table (decoding only multi-byte sequences). Windows may start anywhere and may read past the
   document (never past the buffer): bits past its end are masked off.
-* The output of a document is written once, into a scratch region of ``len + 64`` bytes at
-  its input offset (the last vector store may write up to 63 garbage bytes past the output).
-  ASCII never makes text longer, but a few code points do (``Ⱥ`` -> ``ⱥ`` is 2 -> 3 bytes):
-  if a document would outgrow ``len`` bytes it is given up (-2) and, like a document with a
-  context-sensitive character (-1), normalized by the Python reference instead. ``compact``
-  then packs the regions into the final contiguous buffer.
+* Output is written once, straight after the previous document's (see ``normalize``); the
+  last vector store may write up to 63 garbage bytes past it, which the next document
+  overwrites. ASCII never makes text longer, but a few code points do (``Ⱥ`` -> ``ⱥ`` is 2 -> 3
+  bytes): if a document would outgrow its input length it is given up (OVERFLOW) and, like a
+  document with a context-sensitive character (COMPLEX), normalized by the Python reference
+  instead. So a run of documents never needs more room than its input plus SLACK.
 """
 
 from __future__ import annotations
@@ -37,12 +37,14 @@ from numba.core import types
 from numba.cpython.unsafe.numbers import trailing_zeros as _tz
 from numba.extending import intrinsic
 
+from syndet._kernels.hashing import move_bytes
+
 trailing_zeros: Any = _tz  # an intrinsic: cttz, one tzcnt
 cgutils: Any = _cgutils  # untyped for mypy
 UniTuple: Any = types.UniTuple
 u64 = nb.uint64
 SPACE = 32
-#: Spare bytes after each document's scratch region, for the last 64-byte vector store.
+#: Spare bytes after a run of documents' output region, for the last 64-byte vector store.
 SLACK = 64
 #: Results of ``one_doc`` other than a length: the document goes to the reference path.
 COMPLEX, OVERFLOW = -1, -2
@@ -288,36 +290,43 @@ def one_doc(
 
 @nb.njit(cache=True, parallel=True)
 def normalize(
-    offsets: np.ndarray, data: np.ndarray, table: np.ndarray, exp: np.ndarray, fast_ascii: bool
+    offsets: np.ndarray,
+    data: np.ndarray,
+    table: np.ndarray,
+    exp: np.ndarray,
+    fast_ascii: bool,
+    chunks: int,
 ) -> Any:
-    """Normalize every document into a scratch buffer; (lengths, scratch, region starts).
+    """Normalize every document; return (lengths, out).
 
-    Document d's output is scratch[starts[d]:starts[d] + lengths[d]], or lengths[d] < 0 if the
-    reference must normalize it.
+    The documents are cut into ``chunks`` runs of consecutive documents (one per thread; the
+    caller passes ``numba.get_num_threads()``, which a cached kernel cannot call itself). Each
+    run is normalized in order into its own region of one buffer (the run's input size plus
+    SLACK: no output is longer than its input), so the outputs of a run are already packed;
+    the runs are then moved down next to each other, and ``out`` is the packed buffer: with
+    one thread nothing is copied at all. A document with a negative length (normalize it with
+    the reference) has no bytes in ``out``.
     """
     n = offsets.shape[0] - 1
-    starts = np.empty(n, dtype=np.int64)
-    for d in range(n):
-        starts[d] = offsets[d] - offsets[0] + SLACK * d
-    scratch = np.empty(offsets[n] - offsets[0] + SLACK * n, dtype=np.uint8)
+    chunks = max(min(chunks, n), 1)
+    bounds = np.empty(chunks + 1, dtype=np.int64)
+    for c in range(chunks + 1):
+        bounds[c] = (n * c) // chunks
+    buf = np.empty(offsets[n] - offsets[0] + SLACK * chunks, dtype=np.uint8)
     lengths = np.empty(n, dtype=np.int64)
-    for d in nb.prange(n):
-        lengths[d] = one_doc(
-            data, offsets[d], offsets[d + 1], table, exp, fast_ascii, scratch, starts[d]
-        )
-    return lengths, scratch, starts
-
-
-@nb.njit(cache=True, parallel=True)
-def compact(
-    scratch: np.ndarray, starts: np.ndarray, lengths: np.ndarray, out_offsets: np.ndarray
-) -> Any:
-    """The documents' outputs packed into one buffer (documents with lengths < 0 left blank)."""
-    n = starts.shape[0]
-    out = np.empty(out_offsets[n], dtype=np.uint8)
-    for d in nb.prange(n):
-        a = starts[d]
-        o = out_offsets[d]
-        for j in range(lengths[d]):
-            out[o + j] = scratch[a + j]
-    return out
+    used = np.zeros(chunks, dtype=np.int64)
+    for c in nb.prange(chunks):
+        region = offsets[bounds[c]] - offsets[0] + SLACK * c
+        pos = region
+        for d in range(bounds[c], bounds[c + 1]):
+            m = one_doc(data, offsets[d], offsets[d + 1], table, exp, fast_ascii, buf, pos)
+            lengths[d] = m
+            if m > 0:
+                pos += m
+        used[c] = pos - region
+    total = used[0]
+    for c in range(1, chunks):  # in order: a run only moves down onto space already free
+        region = offsets[bounds[c]] - offsets[0] + SLACK * c
+        move_bytes(buf, total, buf, region, used[c])
+        total += used[c]
+    return lengths, buf[:total]
