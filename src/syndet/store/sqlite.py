@@ -2,16 +2,21 @@
 
 Layout::
 
-    meta(name PRIMARY KEY, value)            settings, as JSON
-    docs(id INTEGER PRIMARY KEY, id_hash, doc_id, fingerprint, length, published, source,
-         shingles BLOB)                      one row per article; index on id_hash
-    bands(key, doc, PRIMARY KEY (key, doc))  WITHOUT ROWID: one row per article and band
+    meta(name PRIMARY KEY, value)                 settings, as JSON
+    docs(id INTEGER PRIMARY KEY, id_hash, doc_id, fingerprint, length, published, source)
+                                                  one row per article; index on id_hash
+    shingles(id INTEGER PRIMARY KEY, data)        the shingles in 496-byte parts: row id is
+                                                  (article id << 10) + part number
+    bands(key, doc, PRIMARY KEY (key, doc))       WITHOUT ROWID: one row per article and band
 
 Size is what the choices below are about (the target is at most 1 KB per article beyond the
-shingle sets): ``bands`` is a clustered B-tree, so a band costs one small row and no separate
-index; band keys are cut to 48 bits (6 bytes instead of 8; two unrelated keys then meet with
-chance ``2**-48`` per band, and a false candidate only costs one exact check); and the id
-lookup goes through a 64-bit hash of the id, not a second copy of every (often long) URL.
+shingles): ``bands`` is a clustered B-tree, so a band costs one small row and no separate
+index; the shingles (about 4 KB an article) are cut into small rows, because whole 2-4 KB
+rows left about 15% of every page empty (see ``_PART``); band keys are cut to 32 bits (4 bytes
+instead of 8: two unrelated keys then meet with chance ``2**-32`` per band and stored article,
+so at a million articles about one query in 130 gets one false candidate, which costs one
+exact check); and the id lookup goes through a 64-bit hash of the id, not a second copy of
+every (often long) URL.
 
 Crash safety: every ``add`` is one transaction. In WAL mode with ``synchronous=NORMAL`` a
 commit is in the WAL file (the operating system's cache) before ``add`` returns, so a writer
@@ -44,9 +49,15 @@ T = TypeVar("T")
 #: "SynD": marks the file as a syndet index, so that another SQLite file is refused clearly.
 APPLICATION_ID = 0x53796E44
 SCHEMA_VERSION = 1
-_KEY_SHIFT = 16  # 64-bit band keys -> 48 bits
-_KEY_BIAS = 1 << 47  # ... shifted into the signed range, so SQLite stores them in 6 bytes
-_COLUMNS = "id, doc_id, fingerprint, length, published, source, shingles"
+_KEY_SHIFT = 32  # 64-bit band keys -> 32 bits
+_KEY_BIAS = 1 << 31  # ... shifted into the signed range, so SQLite stores them in 4 bytes
+_COLUMNS = "id, doc_id, fingerprint, length, published, source"
+#: Bytes of shingles per row of ``shingles``. Rows appended in row id order fill a page
+#: before the next is begun, up to the space no further row fits in: smaller rows waste less
+#: there but cost more row headers (measured per article beyond the shingles, 20k articles:
+#: 1,000-byte rows 1,143 bytes, 496 bytes 968, 288 bytes 949; a whole-blob row 1,324).
+_PART = 496
+_PARTS_BITS = 10  # up to 1,024 parts (128,000 shingles) per article
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -57,10 +68,10 @@ CREATE TABLE IF NOT EXISTS docs (
     fingerprint INTEGER NOT NULL,
     length INTEGER NOT NULL,
     published INTEGER,
-    source TEXT,
-    shingles BLOB NOT NULL
+    source TEXT
 );
 CREATE INDEX IF NOT EXISTS docs_id_hash ON docs (id_hash);
+CREATE TABLE IF NOT EXISTS shingles (id INTEGER PRIMARY KEY, data BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS bands (
     key INTEGER NOT NULL,
     doc INTEGER NOT NULL,
@@ -89,6 +100,17 @@ def _candidates_sql(n: int) -> str:
         for i in range(n)
     )
     return f"SELECT {_COLUMNS} FROM docs WHERE id IN ({buckets}) ORDER BY id"
+
+
+@functools.lru_cache(maxsize=64)
+def _parts_sql(n: int) -> str:
+    """The shingle parts of ``n`` articles, in order (row id ranges, one per article)."""
+    values = ", ".join(["(?)"] * n)
+    return (
+        f"WITH d(doc) AS (VALUES {values}) SELECT s.id, s.data FROM d JOIN shingles s "
+        f"ON s.id >= d.doc << {_PARTS_BITS} AND s.id < (d.doc + 1) << {_PARTS_BITS} "
+        "ORDER BY s.id"
+    )
 
 
 def _sql_keys(keys: np.ndarray) -> list[int]:
@@ -216,23 +238,32 @@ class SQLiteStore:
     # -- reads -----------------------------------------------------------------------------
 
     @staticmethod
-    def _record(row: tuple[Any, ...]) -> Record:
+    def _record(row: tuple[Any, ...], shingles: bytes) -> Record:
         fp = row[2]
         return Record(
             doc_id=row[1],
             fingerprint=fp + (1 << 64) if fp < 0 else fp,
             length=row[3],
-            shingles=row[6],
+            shingles=shingles,
             published=row[4],
             source=row[5],
         )
+
+    def _records(self, rows: list[tuple[Any, ...]]) -> list[Record]:
+        """Records of ``docs`` rows, with their shingles put back together from the parts."""
+        if not rows:
+            return []
+        parts: dict[int, list[bytes]] = {}
+        for part_id, data in self._conn.execute(_parts_sql(len(rows)), [r[0] for r in rows]):
+            parts.setdefault(part_id >> _PARTS_BITS, []).append(data)
+        return [self._record(r, b"".join(parts.get(r[0], ()))) for r in rows]
 
     def _candidates(self, keys: np.ndarray, max_bucket: int) -> list[Record]:
         sql_keys = _sql_keys(keys)
         if not sql_keys:
             return []
         rows = self._conn.execute(_candidates_sql(len(sql_keys)), (max_bucket, *sql_keys))
-        return [self._record(r) for r in rows]
+        return self._records(rows.fetchall())
 
     def candidates(self, keys: np.ndarray, max_bucket: int) -> list[Record]:
         with self._lock, self._errors("a query"):
@@ -243,7 +274,7 @@ class SQLiteStore:
             f"SELECT {_COLUMNS} FROM docs WHERE id_hash = ? AND doc_id = ?",
             (_id_hash(doc_id), doc_id),
         ).fetchone()
-        return None if row is None else (int(row[0]), self._record(row))
+        return None if row is None else (int(row[0]), self._records([row])[0])
 
     def contains(self, doc_id: str) -> bool:
         with self._lock, self._errors("a lookup"):
@@ -261,8 +292,8 @@ class SQLiteStore:
     def _insert(self, record: Record, sql_keys: list[int]) -> int:
         c = self._conn
         cur = c.execute(
-            "INSERT INTO docs (id_hash, doc_id, fingerprint, length, published, source, shingles)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO docs (id_hash, doc_id, fingerprint, length, published, source)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
             (
                 _id_hash(record.doc_id),
                 record.doc_id,
@@ -270,11 +301,18 @@ class SQLiteStore:
                 record.length,
                 record.published,
                 record.source,
-                record.shingles,
             ),
         )
         rowid = cur.lastrowid
         assert rowid is not None
+        data = record.shingles
+        if len(data) > _PART << _PARTS_BITS:
+            raise IndexStoreError(f"{record.doc_id!r} is too long for the index")
+        first = rowid << _PARTS_BITS
+        c.executemany(
+            "INSERT INTO shingles (id, data) VALUES (?, ?)",
+            [(first + p, data[at : at + _PART]) for p, at in enumerate(range(0, len(data), _PART))],
+        )
         if sql_keys:
             # OR IGNORE: two bands of one article may (very rarely) cut to the same 48 bits.
             values = ", ".join(["(?, ?)"] * len(sql_keys))
@@ -288,6 +326,10 @@ class SQLiteStore:
         c = self._conn
         c.executemany(
             "DELETE FROM bands WHERE key = ? AND doc = ?", [(k, rowid) for k in _sql_keys(keys)]
+        )
+        c.execute(
+            "DELETE FROM shingles WHERE id >= ? AND id < ?",
+            (rowid << _PARTS_BITS, (rowid + 1) << _PARTS_BITS),
         )
         c.execute("DELETE FROM docs WHERE id = ?", (rowid,))
 
