@@ -268,22 +268,20 @@ def normalize_batch(texts: pa.Array | pa.ChunkedArray) -> NormalizedBatch:
     table, exp = _tables()
     offsets, data = _string_buffers(texts)
     kernel, threads = _kernels()
-    out_len, packed = kernel(offsets, data, table, exp, _fast_ascii(), threads())
-    out_offsets = np.zeros(len(out_len) + 1, dtype=np.int64)
-    slow_idx = np.flatnonzero(out_len < 0)
-    if not slow_idx.size:
-        np.cumsum(out_len, out=out_offsets[1:])
+    out_offsets, packed, out_len, slow = kernel(offsets, data, table, exp, _fast_ascii(), threads())
+    if not slow:
         return NormalizedBatch(out_offsets, packed)
     # Rare: combining marks, Hangul jamo... (or text the kernel would have to grow): those
     # documents are normalized by the reference, one by one, and spliced in between the
     # kernel's (which left no bytes for them).
-    fast_offsets = np.zeros_like(out_offsets)
-    np.cumsum(np.maximum(out_len, 0), out=fast_offsets[1:])
+    fast_offsets = out_offsets
+    slow_idx = np.flatnonzero(out_len < 0)
     fallback: list[bytes] = []
     for i in slow_idx.tolist():
         raw = bytes(data[offsets[i] : offsets[i + 1]]).decode("utf-8")
         fallback.append(normalize_text(raw).encode("utf-8"))
         out_len[i] = len(fallback[-1])
+    out_offsets = np.zeros_like(fast_offsets)
     np.cumsum(out_len, out=out_offsets[1:])
     out = np.empty(int(out_offsets[-1]), dtype=np.uint8)
     first = 0  # the kernel's documents first..i-1 are one contiguous run in both buffers

@@ -63,23 +63,19 @@ class ShingleBatch:
 def _kernels() -> Any:
     from syndet._kernels import shingle as k
 
-    return k.count, k.fill
+    return k.shingles
 
 
 def shingle_batch(offsets: np.ndarray, data: np.ndarray, k: int, seed: int = 0) -> ShingleBatch:
     """Shingle hashes of every document of a normalized batch (Arrow-style offsets + UTF-8)."""
     if k < 1:
         raise ValueError("k must be >= 1")
-    count, fill = _kernels()
-    offsets = np.ascontiguousarray(offsets, dtype=np.int64)
-    data = np.ascontiguousarray(data, dtype=np.uint8)
-    if data.shape[0] < 8:  # the kernel's word loads need 8 readable bytes
-        data = np.concatenate((data, np.zeros(8 - data.shape[0], dtype=np.uint8)))
-    counts = count(offsets, data, k)
-    out_offsets = np.zeros(len(counts) + 1, dtype=np.int64)
-    np.cumsum(counts, out=out_offsets[1:])
-    out = np.empty(int(out_offsets[-1]), dtype=np.uint64)
-    fill(offsets, data, k, np.uint64(seed), out_offsets, out)
+    out_offsets, out = _kernels()(
+        np.ascontiguousarray(offsets, dtype=np.int64),
+        np.ascontiguousarray(data, dtype=np.uint8),
+        k,
+        np.uint64(seed),
+    )
     return ShingleBatch(out_offsets, out)
 
 

@@ -46,6 +46,9 @@ u64 = nb.uint64
 SPACE = 32
 #: Spare bytes after a run of documents' output region, for the last 64-byte vector store.
 SLACK = 64
+#: Batches with fewer input bytes are normalized on the calling thread: waking the pool
+#: costs more than it saves.
+SERIAL_BYTES = 1 << 16
 #: Results of ``one_doc`` other than a length: the document goes to the reference path.
 COMPLEX, OVERFLOW = -1, -2
 _SEP, _DEL, _COMPLEX = -1, -2, -3  # code-point table values (see syndet.normalize)
@@ -288,6 +291,29 @@ def one_doc(
     return pos - pos0
 
 
+@nb.njit(cache=True)
+def run(
+    offsets: np.ndarray,
+    data: np.ndarray,
+    table: np.ndarray,
+    exp: np.ndarray,
+    fast_ascii: bool,
+    buf: np.ndarray,
+    region: int,
+    lo: int,
+    hi: int,
+    lengths: np.ndarray,
+) -> int:
+    """Normalize documents lo..hi-1 one after the other into buf[region:]; bytes written."""
+    pos = region
+    for d in range(lo, hi):
+        m = one_doc(data, offsets[d], offsets[d + 1], table, exp, fast_ascii, buf, pos)
+        lengths[d] = m
+        if m > 0:
+            pos += m
+    return pos - region
+
+
 @nb.njit(cache=True, parallel=True)
 def normalize(
     offsets: np.ndarray,
@@ -297,36 +323,43 @@ def normalize(
     fast_ascii: bool,
     chunks: int,
 ) -> Any:
-    """Normalize every document; return (lengths, out).
+    """Normalize every document; return (out_offsets, out, lengths, slow).
 
     The documents are cut into ``chunks`` runs of consecutive documents (one per thread; the
     caller passes ``numba.get_num_threads()``, which a cached kernel cannot call itself). Each
     run is normalized in order into its own region of one buffer (the run's input size plus
     SLACK: no output is longer than its input), so the outputs of a run are already packed;
     the runs are then moved down next to each other, and ``out`` is the packed buffer: with
-    one thread nothing is copied at all. A document with a negative length (normalize it with
-    the reference) has no bytes in ``out``.
+    one thread nothing is copied at all. ``slow`` documents have a negative length (normalize
+    them with the reference) and no bytes in ``out``; ``out_offsets`` counts them as empty.
     """
     n = offsets.shape[0] - 1
+    if offsets[n] - offsets[0] < SERIAL_BYTES:
+        chunks = 1
     chunks = max(min(chunks, n), 1)
     bounds = np.empty(chunks + 1, dtype=np.int64)
     for c in range(chunks + 1):
         bounds[c] = (n * c) // chunks
+    regions = np.empty(chunks, dtype=np.int64)
+    for c in range(chunks):
+        regions[c] = offsets[bounds[c]] - offsets[0] + SLACK * c
     buf = np.empty(offsets[n] - offsets[0] + SLACK * chunks, dtype=np.uint8)
     lengths = np.empty(n, dtype=np.int64)
     used = np.zeros(chunks, dtype=np.int64)
-    for c in nb.prange(chunks):
-        region = offsets[bounds[c]] - offsets[0] + SLACK * c
-        pos = region
-        for d in range(bounds[c], bounds[c + 1]):
-            m = one_doc(data, offsets[d], offsets[d + 1], table, exp, fast_ascii, buf, pos)
-            lengths[d] = m
-            if m > 0:
-                pos += m
-        used[c] = pos - region
+    if chunks == 1:  # no thread pool round trip for small batches
+        used[0] = run(offsets, data, table, exp, fast_ascii, buf, 0, 0, n, lengths)
+    else:
+        for c in nb.prange(chunks):
+            lo, hi = bounds[c], bounds[c + 1]
+            used[c] = run(offsets, data, table, exp, fast_ascii, buf, regions[c], lo, hi, lengths)
     total = used[0]
     for c in range(1, chunks):  # in order: a run only moves down onto space already free
-        region = offsets[bounds[c]] - offsets[0] + SLACK * c
-        move_bytes(buf, total, buf, region, used[c])
+        move_bytes(buf, total, buf, regions[c], used[c])
         total += used[c]
-    return lengths, buf[:total]
+    out_offsets = np.empty(n + 1, dtype=np.int64)
+    out_offsets[0] = 0
+    slow = 0
+    for d in range(n):
+        out_offsets[d + 1] = out_offsets[d] + max(lengths[d], 0)
+        slow += lengths[d] < 0
+    return out_offsets, buf[:total], lengths, slow

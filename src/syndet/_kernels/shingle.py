@@ -12,11 +12,14 @@ import numba as nb
 import numpy as np
 from numba.cpython.unsafe.numbers import trailing_zeros as _tz
 
-from syndet._kernels.hashing import eq_mask64, load_u64, xxh64, xxh64_lt64
+from syndet._kernels.hashing import eq_mask64, move_bytes, xxh64, xxh64_lt64
 
 trailing_zeros: Any = _tz  # an intrinsic: cttz, one tzcnt
 u64 = nb.uint64
 SPACE = 32
+#: Batches with fewer bytes are hashed on the calling thread: waking the pool costs more
+#: than it saves.
+SERIAL_BYTES = 1 << 16
 #: Shingles hashed per block: the block's words (8 x 64 x 8 bytes) stay in L1.
 BLOCK = 64
 #: Word starts written per 64-byte window before checking the window's real count (see
@@ -39,16 +42,11 @@ def count_spaces(data: np.ndarray, a: int, b: int) -> int:
     return c
 
 
-@nb.njit(cache=True, parallel=True)
-def count(offsets: np.ndarray, data: np.ndarray, k: int) -> Any:
-    """Shingles per document: words - k + 1 (words = spaces + 1), at least 0."""
-    n = offsets.shape[0] - 1
-    out = np.zeros(n, dtype=np.int64)
-    for d in nb.prange(n):
-        a, b = offsets[d], offsets[d + 1]
-        if b > a:
-            out[d] = max(count_spaces(data, a, b) + 2 - k, 0)
-    return out
+@nb.njit(cache=True, inline="always")
+def doc_count(offsets: np.ndarray, data: np.ndarray, k: int, d: int) -> int:
+    """Shingles of document d: words - k + 1 (words = spaces + 1), at least 0."""
+    a, b = offsets[d], offsets[d + 1]
+    return max(count_spaces(data, a, b) + 2 - k, 0) if b > a else 0
 
 
 @nb.njit(cache=True, inline="always")
@@ -90,28 +88,31 @@ def doc_shingles(
     data: np.ndarray, a: int, b: int, k: int, seed: Any, out: np.ndarray, base: int, m: int
 ) -> None:
     """Hashes of the m word k-grams of data[a:b] into out[base:base + m]."""
-    lim = data.shape[0] - 8  # loads are clamped to stay inside data (len(data) >= 8)
+    nbytes = data.shape[0]
     ws = np.empty(m + k + FLAT + 1, dtype=np.int64)
     word_starts(data, a, b, ws)
-    # Words of the block's k-grams, stored transposed so that the hashing loop reads each
-    # of them as a contiguous vector: the loads themselves (at arbitrary byte offsets) would
-    # be gathers, which LLVM does not vectorize; the arithmetic then runs 8 hashes at a time.
+    # The hashing loop wants the words of 8 k-grams side by side (words[w, j] = the w-th
+    # little-endian word of k-gram j), so that it reads each as one vector; loading them
+    # there directly (8-byte loads at arbitrary offsets, scattered 8-byte stores) costs
+    # 3x more than copying each k-gram's first 64 bytes as one block (one unaligned 64-byte
+    # load and store) and transposing the block in L1.
+    rows = np.empty(BLOCK * 64, dtype=np.uint8)
+    block = rows.view(np.uint64).reshape((BLOCK, 8))
     words = np.empty((8, BLOCK), dtype=np.uint64)
     lens = np.empty(BLOCK, dtype=np.uint64)
     for j0 in range(0, m, BLOCK):
         nb_ = min(BLOCK, m - j0)
         for j in range(nb_):
             s = ws[j0 + j]
-            n = ws[j0 + j + k] - 1 - s
-            lens[j] = n
-            # Words past the k-gram's end may be garbage (hashing ignores them) but must be
-            # readable: clamped to the buffer. A word the hash uses is never clamped.
-            for w in range(7):
-                words[w, j] = load_u64(data, min(s + 8 * w, lim))
-            p = s + (n & ~7)
-            q = min(p, lim)
-            # the tail word, shifted when clamped so that its low bytes still start at p
-            words[7, j] = load_u64(data, q) >> (u64(8 * (p - q)) & u64(63))
+            lens[j] = ws[j0 + j + k] - 1 - s
+            if s + 64 <= nbytes:  # else the general hash below (only at the buffer's end)
+                move_bytes(rows, 64 * j, data, s, 64)
+        for w in range(7):
+            for j in range(nb_):
+                words[w, j] = block[j, w]
+        for j in range(nb_):
+            # The word holding the last n & 7 bytes (those past the k-gram are ignored).
+            words[7, j] = block[j, (lens[j] >> u64(3)) & u64(7)]
         for j in range(nb_):
             out[base + j0 + j] = xxh64_lt64(
                 words[0, j],
@@ -126,25 +127,42 @@ def doc_shingles(
                 seed,
             )
         for j in range(nb_):
-            if lens[j] >= 64:  # rare (very long words): the general hash
-                s = ws[j0 + j]
-                out[base + j0 + j] = xxh64(data, s, s + np.int64(lens[j]), seed)
+            s = ws[j0 + j]
+            n = np.int64(lens[j])
+            if n >= 64 or s + 64 > nbytes:  # rare (very long words): the general hash
+                out[base + j0 + j] = xxh64(data, s, s + n, seed)
 
 
 @nb.njit(cache=True, parallel=True)
-def fill(
-    offsets: np.ndarray,
-    data: np.ndarray,
-    k: int,
-    seed: Any,
-    out_offsets: np.ndarray,
-    out: np.ndarray,
-) -> None:
+def shingles(offsets: np.ndarray, data: np.ndarray, k: int, seed: Any) -> Any:
+    """(out_offsets, hashes) of every document's word k-grams (one call: count, then hash)."""
     n = offsets.shape[0] - 1
-    for d in nb.prange(n):
-        m = out_offsets[d + 1] - out_offsets[d]
-        if m > 0:
-            doc_shingles(data, offsets[d], offsets[d + 1], k, seed, out, out_offsets[d], m)
+    serial = offsets[n] - offsets[0] < SERIAL_BYTES
+    counts = np.empty(n, dtype=np.int64)
+    if serial:  # no thread pool round trips for small batches
+        for d in range(n):
+            counts[d] = doc_count(offsets, data, k, d)
+    else:
+        for d in nb.prange(n):
+            counts[d] = doc_count(offsets, data, k, d)
+    out_offsets = np.empty(n + 1, dtype=np.int64)
+    out_offsets[0] = 0
+    for d in range(n):
+        out_offsets[d + 1] = out_offsets[d] + counts[d]
+    out = np.empty(out_offsets[n], dtype=np.uint64)
+    if serial:
+        for d in range(n):
+            if counts[d] > 0:
+                doc_shingles(
+                    data, offsets[d], offsets[d + 1], k, seed, out, out_offsets[d], counts[d]
+                )
+    else:
+        for d in nb.prange(n):
+            if counts[d] > 0:
+                doc_shingles(
+                    data, offsets[d], offsets[d + 1], k, seed, out, out_offsets[d], counts[d]
+                )
+    return out_offsets, out
 
 
 @nb.njit(cache=True, parallel=True)
