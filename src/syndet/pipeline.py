@@ -5,11 +5,23 @@
     read (io.readers) -> extract HTML (io.html) -> normalize -> shingle -> minhash -> lsh
       -> verify -> cluster -> report
 
-Documents flow in Arrow batches. Per batch only what later stages need is kept: ids and
-metadata columns, one fingerprint and shingle count per document, the LSH band keys (not the
-full signatures) and the sorted shingle set for exact verification. Every stage runs vectorized
-over a batch; numba kernels use every worker thread, and results never depend on the number of
-workers or on input order (pairs and clusters are ordered by document id).
+Documents flow in Arrow batches (*partitions*). Per partition only what later stages need is
+kept: ids and metadata columns, one fingerprint and shingle count per document, the LSH band
+keys (not the full signatures) and the sorted shingle set for exact verification. Every stage
+runs vectorized over a partition; numba kernels use every worker thread, and results never
+depend on the number of workers, on the partitioning or on input order (pairs and clusters are
+ordered by document id).
+
+The work on one partition is done by pure module-level functions, :func:`read_partition`
+(phase A: lines, credits, quotes, line hashes), :func:`sign_partition` (phase B: authored text
+with the corpus's chrome removed -> shingles -> signatures -> band keys) and
+:func:`verify_pairs`. They take everything they need as arguments and return what they found,
+skipped documents and timings included, as data: the *engine* that runs them decides where
+they run and where their results live. The local engine (here) runs them in this process and
+spills their large results to memory-mapped files (:mod:`syndet.engine`); the Dask engine
+(:class:`syndet.engine.DaskEngine`) runs the same functions on a Dask cluster's workers. The
+corpus-wide steps between them (chrome learning, banding into candidate pairs, clustering)
+give the same results on both.
 """
 
 from __future__ import annotations
@@ -17,7 +29,7 @@ from __future__ import annotations
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -42,18 +54,32 @@ if TYPE_CHECKING:
 
     from syndet.io.readers import Skip
 
-__all__ = ["ProgressCallback", "ScanResult", "Scanner", "scan"]
+__all__ = [
+    "ENGINES",
+    "ProgressCallback",
+    "ReadPart",
+    "ScanResult",
+    "Scanner",
+    "SignedPart",
+    "read_partition",
+    "scan",
+    "sign_partition",
+    "verify_pairs",
+]
 
 #: ``progress(stage, done, total)``: called as work advances; ``total`` is None when unknown.
 ProgressCallback = Callable[[str, int, "int | None"], None]
+
+#: Where a scan can run: ``local`` (this process, all cores) or ``dask`` (a Dask cluster).
+ENGINES = ("local", "dask")
 
 _NO_DATE = np.iinfo(np.int64).min
 _META = ("url", "published", "source", "title", "origin")
 
 
 @dataclass
-class _Read:
-    """A batch after phase A: its lines, normalized, waiting for the corpus's chrome."""
+class ReadPart:
+    """A partition after phase A: its lines, normalized, waiting for the corpus's chrome."""
 
     meta: pa.Table
     keep_doc: np.ndarray
@@ -67,26 +93,43 @@ class _Read:
     line_dropped: np.ndarray
     credit_lines: int
     republished: np.ndarray
-    authored: RaggedRef  # the normalized authored lines (spilled between the two passes)
+    authored: RaggedRef  # the normalized authored lines (the local engine spills them)
+    seconds: dict[str, float] = field(default_factory=dict)
 
     def line_hash_mask(self) -> np.ndarray:
         """Lines that take part in chrome learning: non-empty, not already filtered."""
         return np.asarray((self.line_words > 0) & ~self.line_dropped, dtype=bool)
 
+    def chrome_lines(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The ``(line hash, document, words)`` triples chrome learning needs from here."""
+        m = self.line_hash_mask()
+        return self.line_hash[m], self.line_doc[m], self.line_words[m]
+
 
 @dataclass
-class _Prepared:
-    """What one batch leaves for the corpus-wide stages."""
+class SignedPart:
+    """What one partition leaves for the corpus-wide stages (only documents with shingles)."""
 
     meta: pa.Table
     fingerprints: np.ndarray
     lengths: np.ndarray
     keys: np.ndarray  # (bands, n)
-    sets: RaggedRef  # sorted unique shingles, for exact overlap (spilled)
-    seqs: RaggedRef  # shingles in text order, for shared passages (spilled)
+    sets: RaggedRef  # sorted unique shingles, for exact overlap
+    seqs: RaggedRef  # shingles in text order, for shared passages
     set_sizes: np.ndarray
     agency: list[str | None]
     republished: np.ndarray
+    stats: Counter[str] = field(default_factory=Counter)  # boilerplate counts, for the summary
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def num_rows(self) -> int:
+        return int(self.meta.num_rows)
+
+    def summary(self) -> SignedPart:
+        """This partition without its band keys and shingles: what the client collects."""
+        none = RaggedRef(np.zeros(1, dtype=np.int64), np.empty(0, dtype=np.uint64))
+        return replace(self, keys=self.keys[:, :0], sets=none, seqs=none)
 
 
 @dataclass
@@ -100,6 +143,41 @@ class _Evidence:
     index: np.ndarray
     fingerprints: np.ndarray
     lengths: np.ndarray
+
+
+@dataclass
+class _Docs:
+    """Per-document arrays of the scanned documents, in corpus row order, on the client."""
+
+    meta: pa.Table | None
+    fingerprints: np.ndarray
+    lengths: np.ndarray
+    set_sizes: np.ndarray
+    agency: list[str | None]
+    republished: np.ndarray
+    rank: np.ndarray  # position of each row's id in sorted id order
+
+    @property
+    def ids(self) -> Any:
+        import pyarrow as pa
+
+        return self.meta["id"] if self.meta is not None else pa.array([], pa.large_string())
+
+
+@dataclass
+class _Found:
+    """What an engine hands to the corpus-wide tail of the scan (clustering, report)."""
+
+    docs: _Docs
+    stats: Counter[str]
+    chrome_lines_learned: int
+    candidates: int
+    cstats: lsh_stage.CandidateStats
+    pairs: np.ndarray  # reported pairs, corpus rows, ordered by (rank a, rank b)
+    scores: dict[str, np.ndarray]
+    #: scores of any row pairs: the clustering rounds verify members against sources
+    verify: Callable[[np.ndarray], dict[str, np.ndarray]]
+    engine: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -118,12 +196,278 @@ def _skip(where: str, reason: str, message: str, doc: str | None) -> Skip:
     return Skip(where=where, reason=reason, message=message, doc=doc)
 
 
+def _add_seconds(total: dict[str, float], more: dict[str, float]) -> None:
+    for k, v in more.items():
+        total[k] = total.get(k, 0.0) + v
+
+
+# -- the per-partition work, shared by every engine ------------------------------------------
+
+
+def read_partition(
+    batch: pa.Table, config: Config, *, first_row: int, threads: int = 1
+) -> tuple[ReadPart, list[Skip]]:
+    """Phase A of one partition: HTML extraction, lines, credits, quotes, normalization,
+    the line filter, fingerprints and the line hashes chrome learning needs.
+
+    ``first_row`` is the corpus-wide position of the batch's first document (chrome learning
+    tells documents apart by it); ``threads`` is how many threads HTML extraction may use.
+    Documents with no words are returned as skips (and kept out of phase B).
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    bp = config.boilerplate
+    seconds: dict[str, float] = defaultdict(float)
+    t0 = time.perf_counter()
+    text = batch["text"]
+    is_html = np.zeros(batch.num_rows, dtype=bool)
+    need = pc.and_(pc.is_null(text), pc.is_valid(batch["html"]))
+    if pc.any(need).as_py():
+        from syndet.io.html import extract_texts
+
+        idx = np.flatnonzero(need.to_numpy(zero_copy_only=False))
+        htmls = batch["html"].take(pa.array(idx)).to_pylist()
+        extracted = extract_texts(htmls, workers=threads)
+        merged = text.to_pylist()
+        for i, t in zip(idx.tolist(), extracted, strict=True):
+            merged[i] = t
+        text = pa.array(merged, type=pa.large_string())
+        is_html[idx] = True
+        seconds["extract"] += time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    lines = boilerplate_stage.split_lines(text)
+    full = normalize_stage.normalize_batch(lines.text)
+    authored_raw = lines.text
+    line_agency = pa.nulls(len(lines.text), pa.large_string())
+    if bp.strip_credits:
+        authored_raw, line_agency = boilerplate_stage.strip_credits(authored_raw)
+    if bp.strip_quotes:
+        authored_raw = boilerplate_stage.strip_quotes(authored_raw)
+    authored = full if authored_raw is lines.text else normalize_stage.normalize_batch(authored_raw)
+    seconds["normalize"] += time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    words = full.word_counts()
+    line_hash = xxh64_ranges(full.offsets, full.data)
+    line_doc = lines.doc_index()
+    dropped = np.zeros(len(words), dtype=bool)
+    if bp.line_filter:
+        dropped = boilerplate_stage.cheap_filter(lines.text, words) & ~is_html[line_doc]
+    # The document's fingerprint: all its normalized lines, as normalize_text would give.
+    fp_off, fp_data = boilerplate_stage.join_lines(
+        full.offsets, full.data, np.ones(len(words), dtype=bool), lines.doc_offsets
+    )
+    fingerprints = xxh64_ranges(fp_off, fp_data)
+    doc_words = np.bincount(line_doc, weights=words, minlength=batch.num_rows)
+    seconds["boilerplate"] += time.perf_counter() - t0
+
+    skips: list[Skip] = []
+    empty = doc_words == 0
+    if empty.any():
+        ids = batch["id"].to_pylist()
+        origins = batch["origin"].to_pylist()
+        for i in np.flatnonzero(empty).tolist():
+            skips.append(
+                _skip(
+                    f"{origins[i]} [{ids[i]}]",
+                    "empty",
+                    "no words left after normalization (empty document)",
+                    ids[i],
+                )
+            )
+    part = ReadPart(
+        meta=batch.select(["id", *_META]),
+        keep_doc=~empty,
+        fingerprints=fingerprints,
+        lengths=np.diff(fp_off),
+        agency=boilerplate_stage.agency_of(line_agency, lines.doc_offsets),
+        doc_offsets=lines.doc_offsets,
+        line_doc=line_doc + first_row,
+        line_hash=line_hash,
+        line_words=words,
+        line_dropped=dropped,
+        credit_lines=int(pc.sum(pc.is_valid(line_agency)).as_py() or 0),
+        republished=boilerplate_stage.republished(line_agency, lines.doc_offsets),
+        authored=RaggedRef(authored.offsets, authored.data),
+        seconds=dict(seconds),
+    )
+    return part, skips
+
+
+def learn_corpus_chrome(
+    config: Config, lines: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]]
+) -> np.ndarray:
+    """The corpus's chrome (sorted line hashes) from every partition's
+    :meth:`ReadPart.chrome_lines`, in partition order."""
+    bp = config.boilerplate
+    if not bp.learn_chrome or not lines:
+        return np.empty(0, dtype=np.uint64)
+    return boilerplate_stage.learn_chrome(
+        np.concatenate([h for h, _, _ in lines]),
+        np.concatenate([d for _, d, _ in lines]),
+        np.concatenate([w for _, _, w in lines]),
+        min_docs=bp.chrome_min_docs,
+        own_words=bp.chrome_own_words,
+        short_words=bp.chrome_short_words,
+        long_words=bp.chrome_long_words,
+    )
+
+
+def sign_partition(
+    part: ReadPart, chrome: np.ndarray, config: Config, bands: int, rows: int
+) -> tuple[SignedPart, list[Skip]]:
+    """Phase B of one partition: authored text without the corpus's ``chrome`` lines ->
+    shingles -> MinHash signatures -> ``bands`` LSH band keys of ``rows`` values.
+
+    Documents left with fewer than ``k`` words are returned as skips; the signed partition
+    holds only the others (possibly none).
+    """
+    import pyarrow as pa
+
+    seconds: dict[str, float] = defaultdict(float)
+    stats: Counter[str] = Counter()
+    t0 = time.perf_counter()
+    is_chrome = boilerplate_stage.is_chrome(part.line_hash, chrome)
+    keep = ~part.line_dropped & ~is_chrome
+    line_off, line_data = Spill.get(part.authored)
+    off, data = boilerplate_stage.join_lines(line_off, line_data, keep, part.doc_offsets)
+    norm = normalize_stage.NormalizedBatch(off, data)
+    words = norm.word_counts()
+    stats["lines"] += int((part.line_words > 0).sum())
+    stats["lines_filtered"] += int((part.line_dropped & (part.line_words > 0)).sum())
+    stats["lines_chrome"] += int((is_chrome & ~part.line_dropped).sum())
+    stats["credit_lines"] += part.credit_lines
+    stats["words"] += int(part.line_words.sum())
+    stats["words_kept"] += int(words.sum())
+    k = config.shingle.k
+    ok = part.keep_doc & (words >= k)
+    short = part.keep_doc & ~ok
+    skips: list[Skip] = []
+    if short.any():
+        ids = part.meta["id"].to_pylist()
+        origins = part.meta["origin"].to_pylist()
+        for i in np.flatnonzero(short).tolist():
+            skips.append(
+                _skip(
+                    f"{origins[i]} [{ids[i]}]",
+                    "too_short",
+                    f"only {words[i]} words of its own text (quotes, credits and chrome "
+                    f"removed); shingles need k={k}",
+                    ids[i],
+                )
+            )
+    seconds["boilerplate"] += time.perf_counter() - t0
+    keep_rows = np.flatnonzero(ok)
+    if keep_rows.size < len(ok):
+        norm = _take_normalized(norm, keep_rows)
+
+    if keep_rows.size:
+        t0 = time.perf_counter()
+        sh = shingle_stage.shingle_batch(norm.offsets, norm.data, k, config.shingle.seed)
+        seconds["shingle"] += time.perf_counter() - t0
+        t0 = time.perf_counter()
+        sig = minhash_stage.signature_batch(
+            sh.offsets,
+            sh.hashes,
+            num_perm=config.minhash.num_perm,
+            seed=config.minhash.seed,
+            scheme=config.minhash.scheme,
+        )
+        keys = lsh_stage.band_keys(sig, bands, rows)
+        seconds["minhash"] += time.perf_counter() - t0
+        t0 = time.perf_counter()
+        sets = shingle_stage.unique_shingles(sh)
+        seconds["shingle"] += time.perf_counter() - t0
+    else:
+        sh = sets = shingle_stage.ShingleBatch(
+            np.zeros(1, dtype=np.int64), np.empty(0, dtype=np.uint64)
+        )
+        keys = np.empty((bands, 0), dtype=np.uint64)
+    signed = SignedPart(
+        meta=part.meta.take(pa.array(keep_rows, type=pa.int64())),
+        fingerprints=part.fingerprints[keep_rows],
+        lengths=part.lengths[keep_rows],
+        keys=keys,
+        sets=RaggedRef(sets.offsets, sets.hashes),
+        seqs=RaggedRef(sh.offsets, sh.hashes),
+        set_sizes=np.diff(sets.offsets),
+        agency=[part.agency[i] for i in keep_rows.tolist()],
+        republished=part.republished[keep_rows],
+        stats=stats,
+        seconds=dict(seconds),
+    )
+    return signed, skips
+
+
+def verify_pairs(
+    config: Config,
+    pairs: np.ndarray,
+    sets: shingle_stage.ShingleBatch,
+    seqs: shingle_stage.ShingleBatch,
+    same: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """Exact scores and relation of each pair ``(i, j)`` of rows of ``sets``/``seqs`` (the
+    documents' sorted shingle sets and shingle sequences); ``same`` marks the pairs whose
+    normalized texts are identical (equal fingerprints and lengths)."""
+    v = config.verify
+    k = config.shingle.k
+    inter, sa, sb = verify_stage.overlap(sets.offsets, sets.hashes, pairs)
+    cov_a, cov_b, longest = verify_stage.passages(
+        seqs.offsets, seqs.hashes, sets.offsets, sets.hashes, pairs, k
+    )
+    return verify_stage.classify(
+        inter,
+        sa,
+        sb,
+        same,
+        covered_a=cov_a,
+        covered_b=cov_b,
+        longest=longest,
+        k=k,
+        syndicated_min=v.syndicated_min,
+        partial_min=v.partial_min,
+        partial_block=v.partial_block,
+        rewritten_min=v.rewritten_min,
+        min_shared_words=v.min_shared_words,
+    )
+
+
+def collect_docs(parts: Sequence[SignedPart]) -> _Docs:
+    """The per-document arrays of signed partitions (or their summaries), in order."""
+    import pyarrow as pa
+
+    parts = [p for p in parts if p.num_rows]
+    if not parts:
+        empty = np.empty(0, dtype=np.uint64)
+        return _Docs(
+            None, empty, empty, np.empty(0, dtype=np.int64), [], np.zeros(0, dtype=bool),
+            np.empty(0, dtype=np.int64),
+        )  # fmt: skip
+    meta = pa.concat_tables([p.meta for p in parts])
+    return _Docs(
+        meta=meta,
+        fingerprints=np.concatenate([p.fingerprints for p in parts]),
+        lengths=np.concatenate([p.lengths for p in parts]),
+        set_sizes=np.concatenate([p.set_sizes for p in parts]),
+        agency=[a for p in parts for a in p.agency],
+        republished=np.concatenate([p.republished for p in parts]),
+        rank=_rank(meta["id"]),
+    )
+
+
 class Scanner:
     """Runs the scan pipeline with one configuration.
 
     >>> from syndet import Scanner
     >>> result = Scanner().scan(["corpus/"])            # doctest: +SKIP
     >>> result.pairs.filter(relation="syndicated")      # doctest: +SKIP
+
+    ``engine="dask"`` runs the same scan on a Dask cluster (``pip install 'syndet[dask]'``):
+    a local one started for the scan (``workers`` worker processes), or the running one at
+    ``scheduler`` (an address such as ``"tcp://host:8786"``, or a ``distributed.Client``).
+    Both engines give the same pairs and clusters.
     """
 
     def __init__(
@@ -136,11 +480,21 @@ class Scanner:
         on_skip: Callable[[Skip], None] | None = None,
         batch_size: int = 4096,
         spill: str | None = "auto",
+        engine: str = "local",
+        scheduler: Any = None,
     ) -> None:
         if workers is not None and workers < 1:
             raise ConfigError(f"workers must be at least 1, got {workers}")
         if batch_size < 1:
             raise ConfigError(f"batch_size must be at least 1, got {batch_size}")
+        if engine not in ENGINES:
+            raise ConfigError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
+        if scheduler is not None and engine != "dask":
+            raise ConfigError("a scheduler address needs engine='dask' (--engine dask)")
+        if engine == "dask":
+            from syndet.engine import require_dask
+
+            require_dask()
         self.config = config
         self.workers = workers
         self.strict = strict
@@ -148,8 +502,10 @@ class Scanner:
         self.on_skip = on_skip
         self.batch_size = batch_size
         #: where partitions' intermediates go: "auto" (a temporary folder), a folder, or None
-        #: to keep them in memory
+        #: to keep them in memory (local engine; Dask workers manage their own memory)
         self.spill = spill
+        self.engine = engine
+        self.scheduler = scheduler
         lsh = config.lsh
         if lsh.bands is not None and lsh.rows is not None:
             if lsh.bands * lsh.rows > config.minhash.num_perm:
@@ -232,6 +588,9 @@ class Scanner:
 
     def _record(self, skip: Skip) -> None:
         self._skips.append(skip)
+        self._notify(skip)
+
+    def _notify(self, skip: Skip) -> None:
         if self.on_skip is not None:
             self.on_skip(skip)
         if self.strict:
@@ -242,21 +601,29 @@ class Scanner:
             self.progress(stage, done, total)
 
     def _run(self, batches: Iterable[pa.Table], *, inputs: list[str]) -> ScanResult:
-        with Spill(self.spill) as spill:
-            return self._run_spilled(batches, inputs=inputs, spill=spill)
-
-    def _run_spilled(
-        self, batches: Iterable[pa.Table], *, inputs: list[str], spill: Spill
-    ) -> ScanResult:
-        import pyarrow as pa
-
         seconds: dict[str, float] = defaultdict(float)
         threads = _set_threads(self.workers)
         started = time.perf_counter()
-        bp = self.config.boilerplate
+        if self.engine == "dask":
+            from syndet.engine import DaskEngine
 
-        # Phase A, per batch: lines, credits, quotes, line hashes for chrome learning.
-        read: list[_Read] = []
+            # clustering verifies members on the cluster too: finish before it stops
+            with DaskEngine(self.scheduler, workers=self.workers) as dask_engine:
+                found = dask_engine.run(self, batches, seconds)
+                return self._finish(found, seconds, threads, started, inputs=inputs)
+        with Spill(self.spill) as spill:
+            found = self._run_local(batches, seconds, threads, spill)
+            return self._finish(found, seconds, threads, started, inputs=inputs)
+
+    def _run_local(
+        self, batches: Iterable[pa.Table], seconds: dict[str, float], threads: int, spill: Spill
+    ) -> _Found:
+        """The local engine: partitions one after the other in this process (each using
+        every thread), their large results spilled to memory-mapped files."""
+        cfg = self.config
+
+        # Phase A, per partition: lines, credits, quotes, line hashes for chrome learning.
+        read: list[ReadPart] = []
         seen = 0
         it = iter(batches)
         while True:
@@ -265,90 +632,97 @@ class Scanner:
             seconds["read"] += time.perf_counter() - t0
             if batch is None:
                 break
-            part = self._read_batch(batch, seconds, threads, first_row=seen, spill=spill)
+            part, skips = read_partition(batch, cfg, first_row=seen, threads=threads)
+            part.authored = spill.put(*Spill.get(part.authored))
+            _add_seconds(seconds, part.seconds)
+            for skip in skips:
+                self._record(skip)
             seen += batch.num_rows
-            if part is not None:
-                read.append(part)
+            read.append(part)
             self._tick("reading", seen)
 
         # Corpus-wide: which lines are chrome.
         t0 = time.perf_counter()
-        chrome = np.empty(0, dtype=np.uint64)
-        if bp.learn_chrome and read:
-            usable = [p.line_hash_mask() for p in read]
-            chrome = boilerplate_stage.learn_chrome(
-                np.concatenate([p.line_hash[m] for p, m in zip(read, usable, strict=True)]),
-                np.concatenate([p.line_doc[m] for p, m in zip(read, usable, strict=True)]),
-                np.concatenate([p.line_words[m] for p, m in zip(read, usable, strict=True)]),
-                min_docs=bp.chrome_min_docs,
-                own_words=bp.chrome_own_words,
-                short_words=bp.chrome_short_words,
-                long_words=bp.chrome_long_words,
-            )
+        chrome = learn_corpus_chrome(cfg, [p.chrome_lines() for p in read])
         seconds["boilerplate"] += time.perf_counter() - t0
 
-        # Phase B, per batch: authored text -> shingles -> signatures -> band keys.
-        prepared: list[_Prepared] = []
+        # Phase B, per partition: authored text -> shingles -> signatures -> band keys.
+        signed: list[SignedPart] = []
         stats: Counter[str] = Counter()
         scanned = 0
         while read:
-            part = read.pop(0)
-            done = self._sign_batch(part, chrome, seconds, stats, spill=spill)
-            if done is not None:
-                prepared.append(done)
-                scanned += done.meta.num_rows
+            done, skips = sign_partition(read.pop(0), chrome, cfg, self.bands, self.rows)
+            _add_seconds(seconds, done.seconds)
+            stats.update(done.stats)
+            for skip in skips:
+                self._record(skip)
+            if done.num_rows:
+                done.sets = spill.put(*Spill.get(done.sets))
+                done.seqs = spill.put(*Spill.get(done.seqs))
+                signed.append(done)
+                scanned += done.num_rows
             self._tick("signatures", scanned)
 
         t0 = time.perf_counter()
-        if prepared:
-            meta = pa.concat_tables([p.meta for p in prepared])
-            keys = np.concatenate([p.keys for p in prepared], axis=1)
-            fingerprints = np.concatenate([p.fingerprints for p in prepared])
-            lengths = np.concatenate([p.lengths for p in prepared])
-            set_sizes = np.concatenate([p.set_sizes for p in prepared])
-            agency = [a for p in prepared for a in p.agency]
-            prepared_republished = list(prepared)
-        else:
-            meta = None
-            keys = np.empty((self.bands, 0), dtype=np.uint64)
-            fingerprints = lengths = np.empty(0, dtype=np.uint64)
-            set_sizes = np.empty(0, dtype=np.int64)
-            agency = []
-            prepared_republished = []
-        parts = [(p.sets, p.seqs, p.meta.num_rows) for p in prepared]
-        prepared.clear()
-        ids = meta["id"] if meta is not None else pa.array([], pa.large_string())
-        n = len(ids)
-        rank = _rank(ids)
+        docs = collect_docs(signed)
+        keys = (
+            np.concatenate([p.keys for p in signed], axis=1)
+            if signed
+            else np.empty((self.bands, 0), dtype=np.uint64)
+        )
+        parts = [(p.sets, p.seqs, p.num_rows) for p in signed]
+        signed.clear()
+        n = len(docs.rank)
         seconds["collect"] += time.perf_counter() - t0
 
         t0 = time.perf_counter()
-        cand, cstats = lsh_stage.candidate_pairs(keys, rank, max_bucket=self.config.lsh.max_bucket)
+        cand, cstats = lsh_stage.candidate_pairs(keys, docs.rank, max_bucket=cfg.lsh.max_bucket)
         seconds["lsh"] += time.perf_counter() - t0
         self._tick("lsh", n, n)
 
         t0 = time.perf_counter()
-        evidence = _gather(parts, np.unique(cand), fingerprints, lengths, spill)
-        scores = self._verify(cand, evidence)
+        evidence = _gather(parts, np.unique(cand), docs.fingerprints, docs.lengths, spill)
+
+        def verify(pairs: np.ndarray) -> dict[str, np.ndarray]:
+            return _verify_evidence(cfg, pairs, evidence)
+
+        scores = verify(cand)
         keep = scores["relation"] > 0
-        rep_pairs = cand[keep]
-        rep = {k: v[keep] for k, v in scores.items()}
         seconds["verify"] += time.perf_counter() - t0
         self._tick("verify", len(cand), len(cand))
+        return _Found(
+            docs=docs,
+            stats=stats,
+            chrome_lines_learned=int(chrome.size),
+            candidates=len(cand),
+            cstats=cstats,
+            pairs=cand[keep],
+            scores={k: v[keep] for k, v in scores.items()},
+            verify=verify,
+            engine={"name": "local"},
+        )
 
+    def _finish(
+        self,
+        found: _Found,
+        seconds: dict[str, float],
+        threads: int,
+        started: float,
+        *,
+        inputs: list[str],
+    ) -> ScanResult:
+        """Clusters, the report frames and the summary: the same for every engine."""
+        docs, rep_pairs, rep, stats = found.docs, found.pairs, found.scores, found.stats
+        ids = docs.ids
+        n = len(ids)
         t0 = time.perf_counter()
         published = None
-        if meta is not None and meta["published"].null_count < n:
-            published = _epoch_us(meta["published"])
-        has_credit = np.array([a is not None for a in agency], dtype=bool)
-        repub = (
-            np.concatenate([p.republished for p in prepared_republished])
-            if prepared_republished
-            else np.zeros(0, dtype=bool)
-        )
-        credit_score = np.where(repub, 0, np.where(has_credit, 2, 1))
+        if docs.meta is not None and docs.meta["published"].null_count < n:
+            published = _epoch_us(docs.meta["published"])
+        has_credit = np.array([a is not None for a in docs.agency], dtype=bool)
+        credit_score = np.where(docs.republished, 0, np.where(has_credit, 2, 1))
         clusters, roles = self._cluster(
-            rep_pairs, rep, evidence, set_sizes, rank, published, credit_score
+            rep_pairs, rep, found.verify, docs.set_sizes, docs.rank, published, credit_score
         )
         seconds["cluster"] += time.perf_counter() - t0
 
@@ -356,9 +730,11 @@ class Scanner:
         from syndet import report
 
         pairs_df = report.pairs_frame(ids, rep_pairs, rep)
-        clusters_df = report.clusters_frame(ids, clusters, roles, agency)
+        clusters_df = report.clusters_frame(ids, clusters, roles, docs.agency)
         seconds["report"] += time.perf_counter() - t0
 
+        scanned = n
+        cstats = found.cstats
         by_reason = Counter(s.reason for s in self._skips)
         summary: dict[str, Any] = {
             "inputs": inputs,
@@ -371,7 +747,7 @@ class Scanner:
             "boilerplate": {
                 "lines": int(stats["lines"]),
                 "lines_dropped_by_line_filter": int(stats["lines_filtered"]),
-                "chrome_lines_learned": int(chrome.size),
+                "chrome_lines_learned": found.chrome_lines_learned,
                 "lines_dropped_as_chrome": int(stats["lines_chrome"]),
                 "credit_lines": int(stats["credit_lines"]),
                 "documents_with_agency": int(has_credit.sum()),
@@ -380,7 +756,7 @@ class Scanner:
                 "share_removed": round(1 - stats["words_kept"] / max(stats["words"], 1), 4),
             },
             "pairs": {
-                "candidates": len(cand),
+                "candidates": found.candidates,
                 "reported": len(rep_pairs),
                 "by_relation": {
                     name: int((rep["relation"] == code).sum())
@@ -400,207 +776,17 @@ class Scanner:
                 "pairs_not_expanded": cstats.pairs_not_expanded,
             },
             "settings": {**self.config.to_dict(), "workers": threads},
+            "engine": found.engine,
             "seconds": {k: round(v, 4) for k, v in sorted(seconds.items())},
             "total_seconds": round(time.perf_counter() - started, 4),
         }
         return ScanResult(pairs_df, clusters_df, summary, list(self._skips))
 
-    def _read_batch(
-        self,
-        batch: pa.Table,
-        seconds: dict[str, float],
-        threads: int,
-        *,
-        first_row: int,
-        spill: Spill,
-    ) -> _Read | None:
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
-        bp = self.config.boilerplate
-        t0 = time.perf_counter()
-        text = batch["text"]
-        is_html = np.zeros(batch.num_rows, dtype=bool)
-        need = pc.and_(pc.is_null(text), pc.is_valid(batch["html"]))
-        if pc.any(need).as_py():
-            from syndet.io.html import extract_texts
-
-            idx = np.flatnonzero(need.to_numpy(zero_copy_only=False))
-            htmls = batch["html"].take(pa.array(idx)).to_pylist()
-            extracted = extract_texts(htmls, workers=threads)
-            merged = text.to_pylist()
-            for i, t in zip(idx.tolist(), extracted, strict=True):
-                merged[i] = t
-            text = pa.array(merged, type=pa.large_string())
-            is_html[idx] = True
-            seconds["extract"] += time.perf_counter() - t0
-
-        t0 = time.perf_counter()
-        lines = boilerplate_stage.split_lines(text)
-        full = normalize_stage.normalize_batch(lines.text)
-        authored_raw = lines.text
-        line_agency = pa.nulls(len(lines.text), pa.large_string())
-        if bp.strip_credits:
-            authored_raw, line_agency = boilerplate_stage.strip_credits(authored_raw)
-        if bp.strip_quotes:
-            authored_raw = boilerplate_stage.strip_quotes(authored_raw)
-        authored = (
-            full if authored_raw is lines.text else normalize_stage.normalize_batch(authored_raw)
-        )
-        seconds["normalize"] += time.perf_counter() - t0
-
-        t0 = time.perf_counter()
-        words = full.word_counts()
-        line_hash = xxh64_ranges(full.offsets, full.data)
-        line_doc = lines.doc_index()
-        dropped = np.zeros(len(words), dtype=bool)
-        if bp.line_filter:
-            dropped = boilerplate_stage.cheap_filter(lines.text, words) & ~is_html[line_doc]
-        # The document's fingerprint: all its normalized lines, as normalize_text would give.
-        fp_off, fp_data = boilerplate_stage.join_lines(
-            full.offsets, full.data, np.ones(len(words), dtype=bool), lines.doc_offsets
-        )
-        fingerprints = xxh64_ranges(fp_off, fp_data)
-        doc_words = np.bincount(line_doc, weights=words, minlength=batch.num_rows)
-        seconds["boilerplate"] += time.perf_counter() - t0
-
-        empty = doc_words == 0
-        if empty.any():
-            ids = batch["id"].to_pylist()
-            origins = batch["origin"].to_pylist()
-            for i in np.flatnonzero(empty).tolist():
-                self._record(
-                    _skip(
-                        f"{origins[i]} [{ids[i]}]",
-                        "empty",
-                        "no words left after normalization (empty document)",
-                        ids[i],
-                    )
-                )
-        return _Read(
-            meta=batch.select(["id", *_META]),
-            keep_doc=~empty,
-            fingerprints=fingerprints,
-            lengths=np.diff(fp_off),
-            agency=boilerplate_stage.agency_of(line_agency, lines.doc_offsets),
-            doc_offsets=lines.doc_offsets,
-            line_doc=line_doc + first_row,
-            line_hash=line_hash,
-            line_words=words,
-            line_dropped=dropped,
-            credit_lines=int(pc.sum(pc.is_valid(line_agency)).as_py() or 0),
-            republished=boilerplate_stage.republished(line_agency, lines.doc_offsets),
-            authored=spill.put(authored.offsets, authored.data),
-        )
-
-    def _sign_batch(
-        self,
-        part: _Read,
-        chrome: np.ndarray,
-        seconds: dict[str, float],
-        stats: Counter[str],
-        *,
-        spill: Spill,
-    ) -> _Prepared | None:
-        import pyarrow as pa
-
-        cfg = self.config
-        t0 = time.perf_counter()
-        is_chrome = boilerplate_stage.is_chrome(part.line_hash, chrome)
-        keep = ~part.line_dropped & ~is_chrome
-        line_off, line_data = spill.get(part.authored)
-        off, data = boilerplate_stage.join_lines(line_off, line_data, keep, part.doc_offsets)
-        norm = normalize_stage.NormalizedBatch(off, data)
-        words = norm.word_counts()
-        stats["lines"] += int((part.line_words > 0).sum())
-        stats["lines_filtered"] += int((part.line_dropped & (part.line_words > 0)).sum())
-        stats["lines_chrome"] += int((is_chrome & ~part.line_dropped).sum())
-        stats["credit_lines"] += part.credit_lines
-        stats["words"] += int(part.line_words.sum())
-        stats["words_kept"] += int(words.sum())
-        ok = part.keep_doc & (words >= cfg.shingle.k)
-        short = part.keep_doc & ~ok
-        if short.any():
-            ids = part.meta["id"].to_pylist()
-            origins = part.meta["origin"].to_pylist()
-            for i in np.flatnonzero(short).tolist():
-                self._record(
-                    _skip(
-                        f"{origins[i]} [{ids[i]}]",
-                        "too_short",
-                        f"only {words[i]} words of its own text (quotes, credits and chrome "
-                        f"removed); shingles need k={cfg.shingle.k}",
-                        ids[i],
-                    )
-                )
-        seconds["boilerplate"] += time.perf_counter() - t0
-        rows = np.flatnonzero(ok)
-        if rows.size == 0:
-            return None
-        if rows.size < len(ok):
-            norm = _take_normalized(norm, rows)
-
-        t0 = time.perf_counter()
-        sh = shingle_stage.shingle_batch(norm.offsets, norm.data, cfg.shingle.k, cfg.shingle.seed)
-        seconds["shingle"] += time.perf_counter() - t0
-        t0 = time.perf_counter()
-        sig = minhash_stage.signature_batch(
-            sh.offsets,
-            sh.hashes,
-            num_perm=cfg.minhash.num_perm,
-            seed=cfg.minhash.seed,
-            scheme=cfg.minhash.scheme,
-        )
-        keys = lsh_stage.band_keys(sig, self.bands, self.rows)
-        seconds["minhash"] += time.perf_counter() - t0
-        t0 = time.perf_counter()
-        sets = shingle_stage.unique_shingles(sh)
-        seconds["shingle"] += time.perf_counter() - t0
-        take = pa.array(rows)
-        return _Prepared(
-            meta=part.meta.take(take),
-            fingerprints=part.fingerprints[rows],
-            lengths=part.lengths[rows],
-            keys=keys,
-            sets=spill.put(sets.offsets, sets.hashes),
-            seqs=spill.put(sh.offsets, sh.hashes),
-            set_sizes=np.diff(sets.offsets),
-            agency=[part.agency[i] for i in rows.tolist()],
-            republished=part.republished[rows],
-        )
-
-    def _verify(self, pairs: np.ndarray, ev: _Evidence) -> dict[str, np.ndarray]:
-        v = self.config.verify
-        k = self.config.shingle.k
-        local = ev.index[pairs]
-        inter, sa, sb = verify_stage.overlap(ev.sets.offsets, ev.sets.hashes, local)
-        cov_a, cov_b, longest = verify_stage.passages(
-            ev.seqs.offsets, ev.seqs.hashes, ev.sets.offsets, ev.sets.hashes, local, k
-        )
-        same = (ev.fingerprints[pairs[:, 0]] == ev.fingerprints[pairs[:, 1]]) & (
-            ev.lengths[pairs[:, 0]] == ev.lengths[pairs[:, 1]]
-        )
-        return verify_stage.classify(
-            inter,
-            sa,
-            sb,
-            same,
-            covered_a=cov_a,
-            covered_b=cov_b,
-            longest=longest,
-            k=k,
-            syndicated_min=v.syndicated_min,
-            partial_min=v.partial_min,
-            partial_block=v.partial_block,
-            rewritten_min=v.rewritten_min,
-            min_shared_words=v.min_shared_words,
-        )
-
     def _cluster(
         self,
         pairs: np.ndarray,
         rep: dict[str, np.ndarray],
-        ev: _Evidence,
+        verify: Callable[[np.ndarray], dict[str, np.ndarray]],
         sizes: np.ndarray,
         rank: np.ndarray,
         published: np.ndarray | None,
@@ -611,9 +797,11 @@ class Scanner:
         Plain connected components chain unrelated stories through weak links (A copies part
         of B, B shares a block with C: A and C have nothing in common). Here each round takes
         the components of the pairs still in play, picks each component's source, verifies
-        every member directly against it, and keeps only members with a relation of their
-        own; the rest, and the pairs among them, go to the next round. Every round places at
-        least each component's source, so the rounds end.
+        every member directly against it (through the engine, which holds the shingles), and
+        keeps only members with a relation of their own; the rest, and the pairs among them,
+        go to the next round. Every round places at least each component's source, so the
+        rounds end. The reported pairs are few next to the documents (the report lists them
+        all), so the union-find runs here, on the client, for every engine.
         """
         n = len(rank)
         placed = np.zeros(n, dtype=bool)
@@ -624,7 +812,7 @@ class Scanner:
                 n, pairs[active], rep["shared"][active], sizes, rank, published, evidence
             )
             members = np.stack([c.rows, c.source], axis=1)
-            role = np.array(self._verify(members, ev)["relation"], dtype=np.int8)
+            role = np.array(verify(members)["relation"], dtype=np.int8)
             role[members[:, 0] == members[:, 1]] = -1
             tied = role != 0
             placed[c.source] = True
@@ -731,3 +919,10 @@ def _gather(
         fingerprints,
         lengths,
     )
+
+
+def _verify_evidence(config: Config, pairs: np.ndarray, ev: _Evidence) -> dict[str, np.ndarray]:
+    same = (ev.fingerprints[pairs[:, 0]] == ev.fingerprints[pairs[:, 1]]) & (
+        ev.lengths[pairs[:, 0]] == ev.lengths[pairs[:, 1]]
+    )
+    return verify_pairs(config, ev.index[pairs], ev.sets, ev.seqs, same)
