@@ -177,6 +177,22 @@ def cli() -> None:
     "'syndet index add', or a redis:// URL): matches are listed, or written to against.<fmt> "
     "with -o (columns as in pairs, a = the new document, b = the stored one).",
 )
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "dask"]),
+    default="local",
+    show_default=True,
+    help="Where the scan runs: 'local' (this process, all cores) or 'dask' (a Dask cluster: "
+    "a local one with --workers worker processes, or the one at --scheduler; needs "
+    "pip install 'syndet[dask]'). Both give the same results.",
+)
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    default=None,
+    help="Address of a running Dask scheduler to scan on, e.g. tcp://host:8786 "
+    "(implies --engine dask).",
+)
 @click.option("--strict", is_flag=True, help="Fail (exit 1) when any document is skipped.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress display and no skip messages.")
 def scan_command(
@@ -193,6 +209,8 @@ def scan_command(
     no_line_filter: bool,
     no_chrome: bool,
     against: str | None,
+    engine: str,
+    scheduler: str | None,
     strict: bool,
     quiet: bool,
 ) -> None:
@@ -226,7 +244,15 @@ def scan_command(
             click.echo(f"skipped {skip.where}: {skip.message}", err=True)
 
     progress = _Progress(enabled=not quiet and sys.stderr.isatty())
-    scanner = Scanner(config, workers=workers, strict=strict, progress=progress, on_skip=on_skip)
+    scanner = Scanner(
+        config,
+        workers=workers,
+        strict=strict,
+        progress=progress,
+        on_skip=on_skip,
+        engine="dask" if scheduler else engine,
+        scheduler=scheduler,
+    )
     stdin: Any = sys.stdin.buffer if "-" in inputs else None
     if against is not None and stdin is not None:
         stdin = io.BytesIO(stdin.read())  # read twice: by the scan and by the index check

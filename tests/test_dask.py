@@ -1,0 +1,236 @@
+"""The Dask engine: the same scans as the local engine, on a real Dask cluster.
+
+Every test compares the Dask engine's pairs and clusters with the local engine's (and with the
+brute-force reference of test_pipeline), under partitionings that differ from the local one.
+One module-wide local cluster of two single-threaded worker processes serves the tests; one
+test starts a real ``dask scheduler`` and two ``dask worker`` processes and scans through them
+from the command line.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import random
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from click.testing import CliRunner
+from distributed import Client, LocalCluster
+
+from syndet import DEFAULT_CONFIG, Scanner
+from syndet.cli import cli
+from syndet.errors import ConfigError
+from test_pipeline import make_corpus, reference_pairs
+
+CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[Client]:
+    with (
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        Client(cluster) as c,
+    ):
+        yield c
+
+
+def table(docs: dict[str, str], order: list[str] | None = None) -> pa.Table:
+    ids = order if order is not None else list(docs)
+    return pa.table({"id": ids, "text": [docs[i] for i in ids]})
+
+
+def as_dict(result: Any) -> dict[tuple[str, str], str]:
+    return {(a, b): r for a, b, r in result.pairs.select("a", "b", "relation").iter_rows()}
+
+
+def same_result(local: Any, dask: Any) -> None:
+    assert dask.pairs.equals(local.pairs)
+    assert dask.clusters.equals(local.clusters)
+    assert dask.skips == local.skips
+    for key in ("documents", "boilerplate", "pairs", "clusters", "lsh"):
+        assert dask.summary[key] == local.summary[key], key
+    assert dask.summary["engine"]["name"] == "dask"
+
+
+def test_dask_equals_local_and_the_reference(client: Client) -> None:
+    docs = make_corpus()
+    local = Scanner().scan_table(table(docs))
+    order = list(docs)
+    random.Random(11).shuffle(order)
+    # another order and other partitions: 7 documents per partition, several per worker
+    dask = Scanner(engine="dask", scheduler=client, batch_size=7).scan_table(table(docs, order))
+    same_result(local, dask)
+    want = reference_pairs(docs)
+    assert as_dict(dask) == want
+    assert set(want.values()) == {"duplicate", "syndicated", "partial", "rewritten"}
+    assert dask.summary["engine"]["partitions"] == -(-len(docs) // 7)
+
+
+def test_huge_buckets_become_the_same_stars(client: Client) -> None:
+    # Ten copies of one story in buckets capped at four: stars around the lowest id, and the
+    # same counts of capped buckets and pairs not expanded, whichever worker holds a bucket.
+    docs = make_corpus(seed=8, stories=4)
+    story = docs["story00"]
+    for i in range(10):
+        docs[f"mirror{i}"] = story + f"\nMirror site number {i}."
+    config = replace(DEFAULT_CONFIG, lsh=replace(DEFAULT_CONFIG.lsh, max_bucket=4))
+    local = Scanner(config).scan_table(table(docs))
+    assert local.summary["lsh"]["capped_buckets"] > 0
+    order = sorted(docs, reverse=True)
+    dask = Scanner(config, engine="dask", scheduler=client, batch_size=5).scan_table(
+        table(docs, order)
+    )
+    same_result(local, dask)
+
+
+def test_skips_are_the_same_and_in_the_same_order(client: Client, tmp_path: Path) -> None:
+    docs = make_corpus(seed=4, stories=4)
+    lines = []
+    for i, (doc_id, text) in enumerate(docs.items()):
+        lines.append(json.dumps({"id": doc_id, "text": text}))
+        if i % 3 == 0:
+            lines.append("{not json")  # a reader skip
+        if i % 4 == 1:
+            lines.append(json.dumps({"id": f"empty{i}", "text": " ... "}))  # empty
+        if i % 5 == 2:
+            lines.append(json.dumps({"id": f"short{i}", "text": "only three words"}))
+    path = tmp_path / "docs.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    local = Scanner(batch_size=4).scan([path])
+    seen: list[str] = []
+    dask = Scanner(
+        engine="dask", scheduler=client, batch_size=4, on_skip=lambda s: seen.append(s.where)
+    ).scan([path])
+    assert {s.reason for s in local.skips} >= {"empty", "too_short"}
+    assert len(local.skips) > 5
+    same_result(local, dask)
+    assert sorted(seen) == sorted(s.where for s in local.skips)
+
+
+def test_shingle_data_is_not_corrupted_in_transit(client: Client) -> None:
+    # Shingles travel between workers as uint64 arrays. Dask's defaults turn object columns of
+    # bytes into strings, which once turned a Jaccard of 0.5 into 0.75: this pair has a Jaccard
+    # of exactly 0.5 (200 shared shingles out of 400), and must keep it.
+    def words(tag: str, n: int) -> list[str]:
+        return [f"{tag}{i}x" for i in range(n)]
+
+    shared = words("common", 204)
+    docs = {
+        "a": " ".join(shared + words("left", 100)),
+        "b": " ".join(shared + words("right", 100)),
+    }
+    local = Scanner().scan_table(table(docs))
+    dask = Scanner(engine="dask", scheduler=client, batch_size=1).scan_table(table(docs))
+    for result in (local, dask):
+        row = result.pairs.row(0, named=True)
+        assert (row["a"], row["b"], row["shared"]) == ("a", "b", 200)
+        assert row["jaccard"] == 0.5
+        assert row["containment_a"] == row["containment_b"] == 200 / 300
+    same_result(local, dask)
+
+
+def test_demo_corpus_with_html_on_a_local_cluster(client: Client) -> None:
+    # HTML extraction runs on the workers; the folder reader runs on the client.
+    local = Scanner().scan([CORPUS])
+    dask = Scanner(engine="dask", scheduler=client, batch_size=9).scan([CORPUS])
+    same_result(local, dask)
+    assert len(dask.pairs) > 30
+
+
+def test_missing_dask_is_a_config_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import fails as if not installed
+    with pytest.raises(ConfigError, match=r"pip install 'syndet\[dask\]'"):
+        Scanner(engine="dask")
+    res = CliRunner().invoke(cli, ["scan", str(CORPUS), "--engine", "dask"])
+    assert res.exit_code == 1
+    assert "pip install 'syndet[dask]'" in res.output
+
+
+def test_engine_options_are_checked() -> None:
+    with pytest.raises(ConfigError, match="engine must be one of"):
+        Scanner(engine="spark")
+    with pytest.raises(ConfigError, match="needs engine='dask'"):
+        Scanner(scheduler="tcp://127.0.0.1:8786")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.contextmanager
+def _processes() -> Iterator[list[subprocess.Popen[bytes]]]:
+    """Processes started inside; each is stopped on the way out (terminate, then kill)."""
+    started: list[subprocess.Popen[bytes]] = []
+    try:
+        yield started
+    finally:
+        for p in reversed(started):
+            p.terminate()
+        for p in reversed(started):
+            try:
+                p.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait(timeout=5)
+
+
+def test_cli_scan_through_a_real_scheduler_and_two_workers(tmp_path: Path) -> None:
+    port = _free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    dask = [sys.executable, "-m", "dask"]
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    with _processes() as procs:
+
+        def start(name: str, args: list[str]) -> None:
+            out = (logs / f"{name}.log").open("wb")
+            procs.append(subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT))
+
+        start("scheduler", [*dask, "scheduler", "--host", "127.0.0.1", "--port", str(port),
+                            "--no-dashboard"])  # fmt: skip
+        for i in range(2):
+            start(f"worker{i}", [*dask, "worker", address, "--nworkers", "1", "--nthreads", "1",
+                                 "--host", "127.0.0.1", "--no-dashboard"])  # fmt: skip
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with Client(address, timeout="5s") as c:
+                    c.wait_for_workers(2, timeout=max(1.0, deadline - time.monotonic()))
+                break
+            except (OSError, TimeoutError):
+                dead = [p.args for p in procs if p.poll() is not None]
+                if dead or time.monotonic() > deadline:
+                    shown = "\n".join(f.read_text() for f in sorted(logs.iterdir()))
+                    pytest.fail(f"the Dask cluster did not start ({dead}):\n{shown[-3000:]}")
+                time.sleep(0.5)
+
+        runner = CliRunner()
+        local = runner.invoke(cli, ["scan", str(CORPUS), "-o", str(tmp_path / "local"), "-q"])
+        assert local.exit_code == 0, local.output
+        res = runner.invoke(
+            cli,
+            ["scan", str(CORPUS), "--scheduler", address, "-o", str(tmp_path / "dask"), "-q"],
+        )
+        assert res.exit_code == 0, res.output
+    for name in ("pairs.parquet", "clusters.parquet", "skipped.parquet"):
+        a = pq.read_table(tmp_path / "local" / name)
+        b = pq.read_table(tmp_path / "dask" / name)
+        assert a.equals(b), name
+    summary = json.loads((tmp_path / "dask" / "summary.json").read_text())
+    assert summary["engine"]["scheduler"] == address
+    assert summary["engine"]["workers"] == 2
+    assert all(p.returncode is not None for p in procs)
