@@ -271,3 +271,26 @@ def test_match_is_frozen() -> None:
     with pytest.raises(AttributeError):
         m.relation = "syndicated"  # type: ignore[misc]
     assert not hasattr(m, "__dict__")
+
+
+def test_pending_band_keys_merge_without_losing_anything(
+    tmp_path: Path, corpus: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Adds park their band keys in ``pending``; merges move them to ``bands`` in bulk."""
+    from syndet.store import sqlite as store
+
+    monkeypatch.setattr(store, "MERGE_AT", 4)
+    path = tmp_path / "seen.syndet"
+    ids = sorted(corpus)
+    with Index(path) as writer, Index(path) as reader:
+        for d in ids:
+            writer.add(d, corpus[d])
+            # another connection finds every article added so far, merged or still pending
+            assert any(m.doc_id == d and m.relation == "duplicate" for m in reader.query(corpus[d]))
+        writer.remove(ids[0])
+        assert all(m.doc_id != ids[0] for m in reader.query(corpus[ids[0]]))
+    with sqlite3.connect(path) as conn:
+        pending = conn.execute("SELECT count(*) FROM pending").fetchone()[0]
+        merged = conn.execute("SELECT count(DISTINCT doc) FROM bands").fetchone()[0]
+        assert pending < 4 and merged + pending == len(ids) - 1
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

@@ -62,7 +62,7 @@ _PARTS_BITS = 10  # up to 1,024 parts (128,000 shingles) per article
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS docs (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     id_hash INTEGER NOT NULL,
     doc_id TEXT NOT NULL,
     fingerprint INTEGER NOT NULL,
@@ -72,6 +72,7 @@ CREATE TABLE IF NOT EXISTS docs (
 );
 CREATE INDEX IF NOT EXISTS docs_id_hash ON docs (id_hash);
 CREATE TABLE IF NOT EXISTS shingles (id INTEGER PRIMARY KEY, data BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS pending (doc INTEGER PRIMARY KEY, keys BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS bands (
     key INTEGER NOT NULL,
     doc INTEGER NOT NULL,
@@ -90,16 +91,20 @@ def _id_hash(doc_id: str) -> int:
 
 
 @functools.lru_cache(maxsize=8)
-def _candidates_sql(n: int) -> str:
-    """One statement for all ``n`` bands (prepared once: sqlite3 caches it by its text).
-
-    Each bucket gives at most ``?1`` members, its oldest: the primary key orders a bucket by doc.
-    """
-    buckets = " UNION ".join(
-        f"SELECT doc FROM (SELECT doc FROM bands WHERE key = ?{i + 2} ORDER BY doc LIMIT ?1)"
+def _buckets_sql(n: int) -> str:
+    """``(key, doc)`` of the merged members of ``n`` buckets, in one statement (prepared once:
+    sqlite3 caches it by its text). Each bucket gives at most ``?1`` members, its oldest: the
+    primary key orders a bucket by doc."""
+    return " UNION ALL ".join(
+        f"SELECT * FROM (SELECT key, doc FROM bands WHERE key = ?{i + 2} ORDER BY doc LIMIT ?1)"
         for i in range(n)
     )
-    return f"SELECT {_COLUMNS} FROM docs WHERE id IN ({buckets}) ORDER BY id"
+
+
+@functools.lru_cache(maxsize=64)
+def _docs_sql(n: int) -> str:
+    marks = ", ".join("?" * n)
+    return f"SELECT {_COLUMNS} FROM docs WHERE id IN ({marks}) ORDER BY id"
 
 
 @functools.lru_cache(maxsize=64)
@@ -118,12 +123,103 @@ def _sql_keys(keys: np.ndarray) -> list[int]:
     return (short - _KEY_BIAS).tolist()  # type: ignore[no-any-return]
 
 
+class _Tail:
+    """The band keys of the articles added since the last merge, in memory, per connection.
+
+    An add does not insert its 32 band rows into ``bands``: scattered over a large B-tree they
+    would dirty 32 pages, each written to the WAL at commit and again at checkpoint (measured:
+    most of an add's time at 100k articles). It appends one ``pending`` row instead, next to
+    the previous one. Every connection keeps the pending keys in sorted arrays and reads only
+    the rows added since it last looked; every :data:`MERGE_AT` adds, the writer moves them into
+    ``bands`` in key order (each page touched once) and bumps ``meta.merged``, which tells the
+    other connections to start over.
+    """
+
+    def __init__(self) -> None:
+        self.merged: str | None = None
+        self.last = 0  # highest pending doc read
+        self.docs_seen = 0
+        # Older pending keys in sorted arrays, the latest in a dict: one dict entry per key
+        # costs about 100 bytes, a sorted pair 16, and re-sorting after every add would cost
+        # more than the add.
+        self.keys = np.empty(0, dtype=np.int64)  # sorted by (key, doc)
+        self.docs = np.empty(0, dtype=np.int64)
+        self.recent: dict[int, list[int]] = {}
+        self.recent_size = 0
+
+    def refresh(self, conn: sqlite3.Connection) -> None:
+        row = conn.execute("SELECT value FROM meta WHERE name = 'merged'").fetchone()
+        merged = row[0] if row else "0"
+        if merged != self.merged:
+            self.__init__()  # type: ignore[misc]
+            self.merged = merged
+        rows = conn.execute(
+            "SELECT doc, keys FROM pending WHERE doc > ? ORDER BY doc", (self.last,)
+        ).fetchall()
+        if not rows:
+            return
+        recent = self.recent
+        for doc, blob in rows:
+            for key in np.frombuffer(blob, dtype="<i4").tolist():
+                bucket = recent.get(key)
+                if bucket is None:
+                    recent[key] = [doc]
+                else:
+                    bucket.append(doc)
+            self.recent_size += len(blob) // 4
+        self.last = rows[-1][0]
+        self.docs_seen += len(rows)
+        if self.recent_size > _RECENT_MAX:
+            self._fold()
+
+    def _fold(self) -> None:
+        """Move the dict's keys into the sorted arrays."""
+        keys = np.fromiter(
+            (k for k, docs in self.recent.items() for _ in docs), np.int64, self.recent_size
+        )
+        docs = np.fromiter(
+            (d for ds in self.recent.values() for d in ds), np.int64, self.recent_size
+        )
+        keys = np.concatenate([self.keys, keys])
+        docs = np.concatenate([self.docs, docs])
+        order = np.lexsort((docs, keys))
+        self.keys, self.docs = keys[order], docs[order]
+        self.recent, self.recent_size = {}, 0
+
+    def members(self, keys: list[int], limits: dict[int, int]) -> set[int]:
+        """Pending members of the given buckets, at most ``limits[key]`` each, oldest first."""
+        out: set[int] = set()
+        if len(self.keys):
+            q = np.asarray(keys, dtype=np.int64)
+            lo = np.searchsorted(self.keys, q).tolist()
+            hi = np.searchsorted(self.keys, q, side="right").tolist()
+            for i, key in enumerate(keys):
+                if hi[i] > lo[i]:
+                    out.update(self.docs[lo[i] : min(hi[i], lo[i] + limits[key])].tolist())
+                    limits[key] -= hi[i] - lo[i]
+        for key in keys:
+            bucket = self.recent.get(key)
+            if bucket and limits[key] > 0:
+                out.update(bucket[: limits[key]])
+        return out
+
+
+#: Pending keys held in the dict of a connection's tail before they are sorted in.
+_RECENT_MAX = 1 << 17
+
+#: Adds between two merges of the pending band keys into ``bands``. A merge of 50,000
+#: articles (1.6 million sorted rows) takes a few seconds in the add that triggers it; the
+#: pending keys cost every connection about 25 MB of memory at most.
+MERGE_AT = 50_000
+
+
 class SQLiteStore:
     """A syndet index in one SQLite file, or in memory when ``path`` is ``None``."""
 
     def __init__(self, path: str | None, *, readonly: bool = False, durable: bool = False) -> None:
         self.path = path
         self._lock = threading.RLock()
+        self._tail = _Tail()
         where = path if path is not None else ":memory:"
         try:
             if readonly and path is not None:
@@ -259,15 +355,31 @@ class SQLiteStore:
         return [self._record(r, b"".join(parts.get(r[0], ()))) for r in rows]
 
     def _candidates(self, keys: np.ndarray, max_bucket: int) -> list[Record]:
+        """Inside a transaction: the members of the article's buckets, merged and pending."""
         sql_keys = _sql_keys(keys)
         if not sql_keys:
             return []
-        rows = self._conn.execute(_candidates_sql(len(sql_keys)), (max_bucket, *sql_keys))
-        return self._records(rows.fetchall())
+        self._tail.refresh(self._conn)
+        per_key: dict[int, int] = {}
+        ids: set[int] = set()
+        for key, doc in self._conn.execute(_buckets_sql(len(sql_keys)), (max_bucket, *sql_keys)):
+            per_key[key] = per_key.get(key, 0) + 1
+            ids.add(doc)
+        limits = {key: max_bucket - per_key.get(key, 0) for key in sql_keys}
+        ids |= self._tail.members(sql_keys, limits)
+        if not ids:
+            return []
+        # Ids of removed articles may linger in another connection's tail: never found here.
+        return self._records(self._conn.execute(_docs_sql(len(ids)), sorted(ids)).fetchall())
 
     def candidates(self, keys: np.ndarray, max_bucket: int) -> list[Record]:
         with self._lock, self._errors("a query"):
-            return self._candidates(keys, max_bucket)
+            c = self._conn
+            c.execute("BEGIN")  # one snapshot for the pending keys and the merged ones
+            try:
+                return self._candidates(keys, max_bucket)
+            finally:
+                c.execute("COMMIT")
 
     def _get(self, doc_id: str) -> tuple[int, Record] | None:
         row = self._conn.execute(
@@ -314,16 +426,42 @@ class SQLiteStore:
             [(first + p, data[at : at + _PART]) for p, at in enumerate(range(0, len(data), _PART))],
         )
         if sql_keys:
-            # OR IGNORE: two bands of one article may (very rarely) cut to the same 48 bits.
-            values = ", ".join(["(?, ?)"] * len(sql_keys))
-            params: list[int] = []
-            for k in sql_keys:
-                params += (k, rowid)
-            c.execute(f"INSERT OR IGNORE INTO bands (key, doc) VALUES {values}", params)
+            blob = np.asarray(sql_keys, dtype="<i4").tobytes()
+            c.execute("INSERT INTO pending (doc, keys) VALUES (?, ?)", (rowid, blob))
         return rowid
+
+    def _merge(self) -> None:
+        """Inside a write transaction: move every pending key into ``bands``, in key order."""
+        c = self._conn
+        rows = c.execute("SELECT doc, keys FROM pending").fetchall()
+        if rows:
+            keys = np.frombuffer(b"".join(r[1] for r in rows), dtype="<i4").astype(np.int64)
+            docs = np.repeat(
+                np.array([r[0] for r in rows], dtype=np.int64), [len(r[1]) // 4 for r in rows]
+            )
+            self._insert_bands(keys, docs)
+            c.execute("DELETE FROM pending")
+        c.execute(
+            "INSERT INTO meta (name, value) VALUES ('merged', '1') ON CONFLICT (name) "
+            "DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+        )
+
+    def _insert_bands(self, keys: np.ndarray, docs: np.ndarray) -> None:
+        # In key order: appending to the B-tree in order touches each page once, where one
+        # article at a time would dirty a random page per band. OR IGNORE: two bands of one
+        # article may (very rarely) cut to the same 32 bits.
+        order = np.lexsort((docs, keys))
+        step = 1 << 20
+        for start in range(0, len(order), step):
+            part = order[start : start + step]
+            self._conn.executemany(
+                "INSERT OR IGNORE INTO bands (key, doc) VALUES (?, ?)",
+                zip(keys[part].tolist(), docs[part].tolist(), strict=True),
+            )
 
     def _delete(self, rowid: int, keys: np.ndarray) -> None:
         c = self._conn
+        c.execute("DELETE FROM pending WHERE doc = ?", (rowid,))
         c.executemany(
             "DELETE FROM bands WHERE key = ? AND doc = ?", [(k, rowid) for k in _sql_keys(keys)]
         )
@@ -354,6 +492,8 @@ class SQLiteStore:
                 self._delete(old[0], keys_of(old[1]))
             result = decide(self._candidates(keys, max_bucket))
             self._insert(record, _sql_keys(keys))
+            if self._tail.docs_seen + 1 >= MERGE_AT:
+                self._merge()
         return result
 
     def add_many(self, records: Sequence[Record], keys: np.ndarray) -> None:
@@ -365,19 +505,10 @@ class SQLiteStore:
                 if self._get(r.doc_id) is not None:
                     raise IndexStoreError(f"{r.doc_id!r} is already in the index")
                 rowids[i] = self._insert(r, [])
-            # Band rows in key order: appending to the B-tree in order touches each page once,
-            # where one article at a time would dirty a random page per band.
             short = (np.asarray(keys, dtype=np.uint64) >> np.uint64(_KEY_SHIFT)).astype(np.int64)
-            flat_keys = (short - _KEY_BIAS).ravel()
-            flat_docs = np.broadcast_to(rowids, short.shape).ravel()
-            order = np.lexsort((flat_docs, flat_keys))
-            step = 1 << 20
-            for start in range(0, len(order), step):
-                part = order[start : start + step]
-                self._conn.executemany(
-                    "INSERT OR IGNORE INTO bands (key, doc) VALUES (?, ?)",
-                    zip(flat_keys[part].tolist(), flat_docs[part].tolist(), strict=True),
-                )
+            self._insert_bands(
+                (short - _KEY_BIAS).ravel(), np.broadcast_to(rowids, short.shape).ravel()
+            )
 
     def remove(self, doc_id: str, keys_of: Callable[[Record], np.ndarray]) -> bool:
         with self._errors("a remove"), self._write():
@@ -388,6 +519,11 @@ class SQLiteStore:
         return True
 
     # -- maintenance -----------------------------------------------------------------------
+
+    def merge(self) -> None:
+        """Move the pending band keys into ``bands`` now (also done every MERGE_AT adds)."""
+        with self._errors("a merge"), self._write():
+            self._merge()
 
     def integrity_check(self) -> list[str]:
         """SQLite's own check of the file; ``["ok"]`` when sound."""
