@@ -161,6 +161,10 @@ class VerifyConfig:
     #: fewest shared words (inside shared passages, quotes and chrome excluded) for any
     #: relation: the labelled data calls "reuse" about 100 words or more of authored prose.
     min_shared_words: int = 100
+    #: ... or, for short texts, at least ``min_shared_floor`` shared words making up at least
+    #: ``min_shared_share`` of the shorter article (a 90-word answer copied whole is a copy).
+    min_shared_floor: int = 50
+    min_shared_share: float = 0.25
 
     def __post_init__(self) -> None:
         for name in ("syndicated_min", "partial_min", "partial_block", "rewritten_min"):

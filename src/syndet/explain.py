@@ -161,6 +161,8 @@ def explain(
         partial_block=v.partial_block,
         rewritten_min=v.rewritten_min,
         min_shared_words=v.min_shared_words,
+        min_shared_floor=v.min_shared_floor,
+        min_shared_share=v.min_shared_share,
     )
     relation = verify.RELATIONS[int(scores["relation"][0])]
     ca, cb = float(scores["containment_a"][0]), float(scores["containment_b"][0])

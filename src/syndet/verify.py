@@ -15,7 +15,9 @@ Relations, first match wins (cut-offs in :class:`syndet.config.VerifyConfig`):
 
 =============  =========================================================================
 duplicate      the same text after normalization (equal fingerprints and lengths)
-(none)         ``shared_words < min_shared_words`` or ``c_max < rewritten_min``
+(none)         ``c_max < rewritten_min``, or fewer than ``min_shared_words`` shared words
+               (unless, for short texts, at least ``min_shared_floor`` of them cover
+               ``min_shared_share`` of the shorter article)
 syndicated     ``c_min >= syndicated_min``: most of *both* articles is the same text
                (different headline, chrome, trimmed tail, light edits)
 partial        ``c_max >= partial_min`` (most of one article is inside the other) or the
@@ -100,6 +102,8 @@ def classify(
     partial_block: float = 0.5,
     rewritten_min: float,
     min_shared_words: int,
+    min_shared_floor: int | None = None,
+    min_shared_share: float = 1.0,
 ) -> dict[str, np.ndarray]:
     """Scores and relation code for each pair (vectorized; see the table in the module docs).
 
@@ -126,7 +130,12 @@ def classify(
         shared = np.minimum(cov_a, cov_b)
         block = np.asarray(longest, dtype=np.float64) >= partial_block * np.maximum(shared, 1)
     shared_words = np.minimum(cov_a, cov_b)
-    reported = (shared_words >= min_shared_words) & (cmax >= rewritten_min)
+    words_a, words_b = a + k - 1, b + k - 1  # a document of n shingles has n + k - 1 words
+    shorter_cov = np.where(words_a <= words_b, cov_a / words_a, cov_b / words_b)
+    enough = shared_words >= min_shared_words
+    if min_shared_floor is not None:
+        enough |= (shared_words >= min_shared_floor) & (shorter_cov >= min_shared_share)
+    reported = enough & (cmax >= rewritten_min)
     code = np.select(
         [
             same_text,
@@ -144,7 +153,6 @@ def classify(
         "containment_b": cb,
         "shared": inter.astype(np.int64),
         "shared_words": shared_words.astype(np.int64),
-        # a document of n shingles has n + k - 1 words
-        "coverage_a": np.minimum(cov_a / (a + k - 1), 1.0),
-        "coverage_b": np.minimum(cov_b / (b + k - 1), 1.0),
+        "coverage_a": np.minimum(cov_a / words_a, 1.0),
+        "coverage_b": np.minimum(cov_b / words_b, 1.0),
     }
