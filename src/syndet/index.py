@@ -442,18 +442,13 @@ class Index:
         if not records:
             return []
         from syndet import shingle, verify
-        from syndet._arrays import ragged_concat
 
         # Row 0 is the new article, rows 1.. the candidates: the scan's verifier, unchanged.
-        seqs = shingle.ShingleBatch(
-            *ragged_concat(
-                [(np.array([0, len(doc.seq)], dtype=np.int64), doc.seq)]
-                + [
-                    (np.array([0, len(a)], dtype=np.int64), a)
-                    for a in (r.shingle_array() for r in records)
-                ]
-            )
-        )
+        arrays = [r.shingle_array() for r in records]
+        lens = [len(doc.seq), *(len(a) for a in arrays)]
+        seq_offsets = np.zeros(len(lens) + 1, dtype=np.int64)
+        np.cumsum(lens, out=seq_offsets[1:])
+        seqs = shingle.ShingleBatch(seq_offsets, np.concatenate([doc.seq, *arrays]))
         sets = shingle.unique_shingles(seqs)
         same = np.array(
             [r.fingerprint == doc.fingerprint and r.length == doc.length for r in records]
@@ -463,6 +458,21 @@ class Index:
         # As the scan's verifier: exact overlap, shared passages, the config's cut-offs.
         v, k = self.config.verify, self.config.shingle.k
         inter, size_a, size_b = verify.overlap(sets.offsets, sets.hashes, pairs)
+        # Most candidates share a common phrase or two. classify reports nothing below
+        # rewritten_min on the larger containment (unless the texts are equal), so those are
+        # dropped before the passage walk: an exact shortcut, the same result.
+        cmax = inter / np.maximum(np.minimum(size_a, size_b), 1)
+        keep = np.flatnonzero(same | (cmax >= v.rewritten_min))
+        if keep.size == 0:
+            return []
+        records = [records[i] for i in keep.tolist()]
+        pairs, inter, size_a, size_b, same = (
+            pairs[keep],
+            inter[keep],
+            size_a[keep],
+            size_b[keep],
+            same[keep],
+        )
         cov_a, cov_b, longest = verify.passages(
             seqs.offsets, seqs.hashes, sets.offsets, sets.hashes, pairs, k
         )
@@ -480,6 +490,8 @@ class Index:
             partial_block=v.partial_block,
             rewritten_min=v.rewritten_min,
             min_shared_words=v.min_shared_words,
+            min_shared_floor=v.min_shared_floor,
+            min_shared_share=v.min_shared_share,
         )
         cols = {name: scores[name].tolist() for name in _SCORES}
         codes = scores["relation"].tolist()
