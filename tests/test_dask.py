@@ -21,6 +21,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -234,3 +235,34 @@ def test_cli_scan_through_a_real_scheduler_and_two_workers(tmp_path: Path) -> No
     assert summary["engine"]["scheduler"] == address
     assert summary["engine"]["workers"] == 2
     assert all(p.returncode is not None for p in procs)
+
+
+@pytest.mark.parametrize("shared_key", [False, True])
+def test_bucket_reducer_matches_candidate_pairs(shared_key: bool) -> None:
+    # The reducer's buckets against lsh.candidate_pairs on the whole key matrix: also when
+    # one key value occurs in two bands (then each band is done on its own).
+    from syndet.engine import _bucket_pairs, _rank_pairs
+    from syndet.lsh import candidate_pairs
+
+    rng = np.random.default_rng(3)
+    bands, n = 6, 300
+    keys = rng.integers(0, 40, size=(bands, n)).astype(np.uint64) + np.arange(bands)[
+        :, None
+    ].astype(np.uint64) * np.uint64(1000)
+    if shared_key:
+        keys[1, :5] = keys[0, 0]  # the same value in band 0 and band 1
+    rank = rng.permutation(n)
+    want, stats = candidate_pairs(keys, rank, max_bucket=8)
+    want_ranks = np.sort(rank[want], axis=1)
+    band = np.repeat(np.arange(bands, dtype=np.int32), n)
+    # two uneven pieces, as from two partitions
+    cut = n // 3
+    pieces = [
+        (band.reshape(bands, n)[:, sl].ravel(), keys[:, sl].ravel(), np.tile(rank[sl], bands))
+        for sl in (slice(0, cut), slice(cut, n))
+    ]
+    out = _bucket_pairs(pieces, 8, 1)
+    got = _rank_pairs(np.unique(out[0]))
+    assert np.array_equal(got, want_ranks[np.lexsort((want_ranks[:, 1], want_ranks[:, 0]))])
+    assert list(out[1]) == [stats.bucket_pairs, stats.capped_buckets, stats.pairs_not_expanded]
+    assert stats.capped_buckets > 0

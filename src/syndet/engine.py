@@ -15,6 +15,8 @@ documentation for how each corpus-wide step is distributed.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import importlib
 import itertools
 import operator
@@ -433,6 +435,7 @@ def _kernel_slot() -> Iterator[int]:
     """
     import numba
 
+    _register_sizes()
     with _KERNEL_LOCK:
         try:
             from distributed import get_worker
@@ -446,6 +449,31 @@ def _kernel_slot() -> Iterator[int]:
         threads = max(1, min(threads, avail))
         numba.set_num_threads(threads)
         yield threads
+
+
+@functools.lru_cache(maxsize=1)
+def _register_sizes() -> None:
+    """Tell Dask how large partitions are. Its default for an unknown object is a few bytes,
+    and the scheduler then moves a worker's 30 MB partition to a task's other inputs instead
+    of the other way round (seen here: most of the verification time went to such moves)."""
+    from syndet.pipeline import ReadPart, SignedPart
+
+    sizeof: Any = importlib.import_module("dask.sizeof").sizeof
+
+    def nbytes(value: Any) -> int:
+        if isinstance(value, np.ndarray):
+            return int(value.nbytes)
+        if isinstance(value, RaggedRef):
+            return nbytes(value.offsets) + nbytes(value.values)
+        if hasattr(value, "nbytes"):  # Arrow tables
+            return int(value.nbytes)
+        return int(sizeof(value))
+
+    def part_size(part: Any) -> int:
+        return sum(nbytes(getattr(part, f.name)) for f in dataclasses.fields(part))
+
+    sizeof.register(ReadPart)(part_size)
+    sizeof.register(SignedPart)(part_size)
 
 
 def _read_task(batch: pa.Table, config: Config, first_row: int) -> tuple[ReadPart, list[Skip]]:
@@ -513,33 +541,51 @@ def _bucket_pairs(
     """Candidate pairs of the buckets on this reducer, as packed ranks ``lo << 32 | hi``, split
     by the reducer that drops duplicates; and ``[bucket pairs, capped buckets, not expanded]``.
 
-    Each band's buckets go through :func:`syndet.lsh.candidate_pairs` with the members'
-    ranks made dense (order-preserving), so buckets, stars and hubs are exactly the local
-    engine's.
+    Buckets go through :func:`syndet.lsh.candidate_pairs` with every ``(band, key, rank)``
+    entry given a dense rank in (document rank, band) order: inside a bucket (one band, each
+    document once) that orders members as their documents' ranks do, so buckets, stars and
+    hubs are exactly the local engine's.
     """
-    from syndet import lsh as lsh_stage
-
     band = np.concatenate([p[0] for p in pieces])
     key = np.concatenate([p[1] for p in pieces])
     rank = np.concatenate([p[2] for p in pieces])
-    order = np.lexsort((rank, band))
+    # (rank, band) order in one sort: rank < 2**31 and band < 2**16 fit one int64
+    order = np.argsort(rank.astype(np.int64) << 16 | band, kind="stable")
     band, key, rank = band[order], key[order], rank[order]
-    starts = np.flatnonzero(np.concatenate(([True], band[1:] != band[:-1]))) if band.size else ()
-    bounds = [*(int(x) for x in starts), band.size]
-    out = []
-    stats = np.zeros(3, dtype=np.int64)
-    for s, e in itertools.pairwise(bounds):
-        # within a band every document appears once, sorted by rank: its dense rank is s..e
-        pairs, st = lsh_stage.candidate_pairs(
-            key[None, s:e], np.arange(e - s, dtype=np.int64), max_bucket=max_bucket
-        )
-        r = rank[s:e]
-        out.append(
-            (r[pairs[:, 0]].astype(np.uint64) << np.uint64(32)) | r[pairs[:, 1]].astype(np.uint64)
-        )
-        stats += (st.bucket_pairs, st.capped_buckets, st.pairs_not_expanded)
-    packed = np.concatenate(out) if out else np.empty(0, dtype=np.uint64)
+    if _keys_span_bands(band, key):
+        found = [_entry_pairs(key[m], rank[m], max_bucket) for m in _band_masks(band)]
+    else:
+        # Keys mix their band number in, so in practice a key is one band's: all buckets at once.
+        found = [_entry_pairs(key, rank, max_bucket)]
+    packed = np.concatenate([f[0] for f in found]) if found else np.empty(0, dtype=np.uint64)
+    stats = np.sum([f[1] for f in found], axis=0, dtype=np.int64).reshape(3)
     return [*(p[0] for p in _split(_reducer_of(packed, reducers), reducers, packed)), stats]
+
+
+def _entry_pairs(
+    key: np.ndarray, rank: np.ndarray, max_bucket: int
+) -> tuple[np.ndarray, tuple[int, int, int]]:
+    """Packed rank pairs of the runs of equal keys among entries sorted by rank."""
+    from syndet import lsh as lsh_stage
+
+    pairs, st = lsh_stage.candidate_pairs(
+        key[None, :], np.arange(len(key), dtype=np.int64), max_bucket=max_bucket
+    )
+    lo = rank[pairs[:, 0]].astype(np.uint64)
+    hi = rank[pairs[:, 1]].astype(np.uint64)
+    return (lo << np.uint64(32)) | hi, (st.bucket_pairs, st.capped_buckets, st.pairs_not_expanded)
+
+
+def _keys_span_bands(band: np.ndarray, key: np.ndarray) -> bool:
+    """Whether one key value occurs in two bands (its entries would then form one run)."""
+    # Sorted by key alone: a run of equal keys holding two bands has two neighbours that differ.
+    order = np.argsort(key)
+    k, b = key[order], band[order]
+    return bool(np.any((k[1:] == k[:-1]) & (b[1:] != b[:-1])))
+
+
+def _band_masks(band: np.ndarray) -> list[np.ndarray]:
+    return [band == b for b in np.unique(band)]
 
 
 def _distinct_pairs(pieces: list[np.ndarray]) -> np.ndarray:
