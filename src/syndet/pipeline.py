@@ -431,6 +431,8 @@ def verify_pairs(
         partial_block=v.partial_block,
         rewritten_min=v.rewritten_min,
         min_shared_words=v.min_shared_words,
+        min_shared_floor=v.min_shared_floor,
+        min_shared_share=v.min_shared_share,
     )
 
 
