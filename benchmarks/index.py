@@ -242,6 +242,13 @@ def redis_server() -> Iterator[str]:
         proc.wait(timeout=30)
 
 
+def _flush(url: str) -> None:
+    """Empty the benchmark's Redis database (a large one takes a while to free)."""
+    import redis
+
+    redis.Redis.from_url(url, socket_timeout=None).flushall()
+
+
 def table(rows: list[Row]) -> str:
     head = (
         "| stored | tool | backend | settings | add p50 ms | add p99 ms | adds/s | "
@@ -294,9 +301,7 @@ def main(argv: list[str] | None = None) -> int:
                     continue
                 for config in configs:
                     if backend == "redis":
-                        import redis
-
-                        redis.Redis.from_url(url).flushall()
+                        _flush(url)
                         where = f"{url}?prefix=bench"
                     else:
                         where = str(workdir / f"{n}-{config}.syndet")
@@ -314,9 +319,7 @@ def main(argv: list[str] | None = None) -> int:
                     log(f"skipping datasketch/{peer} at {n:,} (limit {limit:,})")
                     continue
                 if peer == "redis":
-                    import redis
-
-                    redis.Redis.from_url(url).flushall()
+                    _flush(url)
                 rows.append(run_datasketch(corpus, n, args, url if peer == "redis" else None))
                 log(table(rows[-1:]))
                 gc.collect()
