@@ -222,19 +222,25 @@ class DaskEngine:
         submit = client.submit
 
         # Phase A: scatter each batch as it is read, read it on a worker.
+        wait = importlib.import_module("distributed").wait
         read_futs: list[Any] = []
+        summary_futs: list[Any] = []
         marks: list[int] = []  # reader skips recorded before each batch was handed over
+        # Reading is faster than phase A: at most this many raw batches wait on the workers.
+        window = 2 * (sum(client.nthreads().values()) or 1) + 2
         seen = 0
         for batch, waited in _timed(batches):
             seconds["read"] += waited
             marks.append(len(scanner._skips))
             data = client.scatter(batch, hash=False)
             read_futs.append(submit(_read_task, data, cfg, seen, pure=False))
+            summary_futs.append(submit(_read_summary, read_futs[-1], pure=False))
             seen += batch.num_rows
             del data
-        summaries = client.gather(
-            [submit(_read_summary, f, pure=False) for f in read_futs], direct=False
-        )
+            if len(summary_futs) > window:
+                wait(summary_futs[-window - 1])
+        summaries = client.gather(summary_futs)
+        del summary_futs
         self._splice_skips(scanner, marks, [s[0] for s in summaries])
         scanner._tick("reading", seen)
         for s in summaries:
@@ -251,10 +257,11 @@ class DaskEngine:
             submit(_sign_task, f, chrome_fut, cfg, scanner.bands, scanner.rows, pure=False)
             for f in read_futs
         ]
+        # Dropped now, each partition's phase-A lines leave its worker once it is signed.
+        del read_futs
         signed_sums: list[tuple[SignedPart, list[Skip]]] = client.gather(
             [submit(_sign_summary, f, pure=False) for f in signed_all]
         )
-        del read_futs  # phase A's lines are no longer needed on the workers
         stats: Counter[str] = Counter()
         for summary, skips in signed_sums:
             _add_seconds(seconds, summary.seconds)
