@@ -94,7 +94,9 @@ def test_sigkilled_writers_lose_nothing_that_returned(tmp_path: Path) -> None:
     )
     assert out.returncode == 0, out.stderr
     acked: list[int] = json.loads(out.stdout)
-    assert len(acked) >= KILLS // 2  # many writers got adds through before they died
+    # Writers got adds through before they died (how many depends on how busy the machine
+    # is: a loaded machine starts writers slowly, so only a floor is asserted).
+    assert len(acked) >= 10
 
     with sqlite3.connect(path) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
