@@ -30,6 +30,8 @@ SPACE = 32
 #: Batches with fewer bytes are hashed on the calling thread: waking the pool costs more
 #: than it saves.
 SERIAL_BYTES = 1 << 16
+#: Runs of documents a batch is cut into, for the threads.
+RUNS = 64
 #: Shingles hashed per block: the block's words (8 x 64 x 8 bytes) stay in L1.
 BLOCK = 64
 #: Word starts written per 64-byte window before checking the window's real count (see
@@ -93,13 +95,27 @@ def word_starts(data: np.ndarray, a: int, b: int, ws: np.ndarray) -> int:
     return nw
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, inline="always")
 def doc_shingles(
-    data: np.ndarray, a: int, b: int, k: int, seed: Any, out: np.ndarray, base: int, m: int
+    data: np.ndarray,
+    a: int,
+    b: int,
+    k: int,
+    seed: Any,
+    out: np.ndarray,
+    base: int,
+    m: int,
+    ws: np.ndarray,
+    rows: np.ndarray,
+    words: np.ndarray,
+    lens: np.ndarray,
 ) -> None:
-    """Hashes of the m word k-grams of data[a:b] into out[base:base + m]."""
+    """Hashes of the m word k-grams of data[a:b] into out[base:base + m].
+
+    ws (m + k + FLAT + 1 slots at least), rows, words and lens are scratch space (see
+    ``run``).
+    """
     nbytes = data.shape[0]
-    ws = np.empty(m + k + FLAT + 1, dtype=np.int64)
     word_starts(data, a, b, ws)
     # The hashing loop wants the words of 8 k-grams side by side (words[w, j] = the w-th
     # little-endian word of k-gram j) so that it reads each as one vector: LLVM does not
@@ -107,10 +123,7 @@ def doc_shingles(
     # 64 bytes are copied as one block (one unaligned 64-byte load and store) and the block
     # transposed in L1; as fast as eight 8-byte loads per k-gram, and no load needs clamping
     # to the buffer's end.
-    rows = np.empty(BLOCK * 64, dtype=np.uint8)
     block = rows.view(np.uint64).reshape((BLOCK, 8))
-    words = np.empty((8, BLOCK), dtype=np.uint64)
-    lens = np.empty(BLOCK, dtype=np.uint64)
     for j0 in range(0, m, BLOCK):
         nb_ = min(BLOCK, m - j0)
         for j in range(nb_):
@@ -144,6 +157,32 @@ def doc_shingles(
                 out[base + j0 + j] = xxh64(data, s, s + n, seed)
 
 
+@nb.njit(cache=True)
+def run(
+    data: np.ndarray,
+    offsets: np.ndarray,
+    out_offsets: np.ndarray,
+    k: int,
+    seed: Any,
+    out: np.ndarray,
+    lo: int,
+    hi: int,
+) -> None:
+    """Hash the k-grams of documents lo..hi-1, with one set of scratch arrays."""
+    most = 0
+    for d in range(lo, hi):
+        most = max(most, out_offsets[d + 1] - out_offsets[d])
+    ws = np.empty(most + k + FLAT + 1, dtype=np.int64)
+    rows = np.empty(BLOCK * 64, dtype=np.uint8)
+    words = np.empty((8, BLOCK), dtype=np.uint64)
+    lens = np.empty(BLOCK, dtype=np.uint64)
+    for d in range(lo, hi):
+        m = out_offsets[d + 1] - out_offsets[d]
+        if m > 0:
+            a, b = offsets[d], offsets[d + 1]
+            doc_shingles(data, a, b, k, seed, out, out_offsets[d], m, ws, rows, words, lens)
+
+
 @nb.njit(cache=True, parallel=True)
 def shingles(offsets: np.ndarray, data: np.ndarray, k: int, seed: Any) -> Any:
     """(out_offsets, hashes) of every document's word k-grams (one call: count, then hash)."""
@@ -162,17 +201,15 @@ def shingles(offsets: np.ndarray, data: np.ndarray, k: int, seed: Any) -> Any:
         out_offsets[d + 1] = out_offsets[d] + counts[d]
     out = np.empty(out_offsets[n], dtype=np.uint64)
     if serial:
-        for d in range(n):
-            if counts[d] > 0:
-                doc_shingles(
-                    data, offsets[d], offsets[d + 1], k, seed, out, out_offsets[d], counts[d]
-                )
+        run(data, offsets, out_offsets, k, seed, out, 0, n)
     else:
-        for d in nb.prange(n):
-            if counts[d] > 0:
-                doc_shingles(
-                    data, offsets[d], offsets[d + 1], k, seed, out, out_offsets[d], counts[d]
-                )
+        # Runs of consecutive documents rather than single ones, so that the scratch space
+        # is allocated once per run (per document it cost 6% of the time).
+        chunks = min(n, RUNS)
+        for c in nb.prange(chunks):
+            run(
+                data, offsets, out_offsets, k, seed, out, (n * c) // chunks, (n * (c + 1)) // chunks
+            )
     return out_offsets, out
 
 
