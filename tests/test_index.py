@@ -294,3 +294,8 @@ def test_pending_band_keys_merge_without_losing_anything(
         merged = conn.execute("SELECT count(DISTINCT doc) FROM bands").fetchone()[0]
         assert pending < 4 and merged + pending == len(ids) - 1
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_create_false_refuses_a_missing_redis_index(redis_url: str) -> None:
+    with pytest.raises(IndexStoreError, match="no index at"):
+        Index(f"{redis_url}?prefix=never-made", create=False)

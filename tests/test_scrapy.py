@@ -133,3 +133,25 @@ def test_pipeline_needs_an_index_setting() -> None:
         SyndetPipeline.from_crawler(
             get_crawler(settings_dict={"SYNDET_INDEX": "x", "SYNDET_DROP": "copies"})
         )
+
+
+def test_pipeline_on_plain_items(tmp_path: Path) -> None:
+    """Without a crawl: tagging, dropping, untouched items, an unreadable date."""
+    from scrapy.exceptions import DropItem
+
+    from syndet.contrib.scrapy import SyndetPipeline
+
+    text = "\n\n".join(story(3))
+    pipe = SyndetPipeline(str(tmp_path / "seen.syndet"), drop=("duplicate",))
+    pipe.open_spider()
+    first = pipe.process_item({"url": "a", "text": text, "published": "not a date"})
+    assert first["syndet_matches"] == []
+    with pytest.raises(DropItem, match="duplicate of a"):
+        pipe.process_item({"url": "b", "text": text.upper()})
+    untouched = {"url": "c"}
+    assert pipe.process_item(untouched) == {"url": "c"}
+    assert pipe.process_item({"url": "d", "text": "too short"}) == {"url": "d", "text": "too short"}
+    pipe.close_spider()
+    with syndet.Index(tmp_path / "seen.syndet") as index:
+        assert {"a", "b"} <= {d for d in ("a", "b", "c", "d") if d in index}
+        assert "c" not in index and "d" not in index

@@ -277,14 +277,14 @@ class Index:
     ) -> None:
         path = os.fspath(location) if location is not None else None
         if path is not None and not create and "://" not in path and not os.path.exists(path):
-            raise IndexStoreError(f"there is no index at {path}")
+            raise IndexStoreError(f"there is no index at {path}")  # and no empty file made
         from syndet.store import open_store
 
         self.location = path
         self._lock = threading.RLock()
         self._store: Store = open_store(path, durable=durable)
         try:
-            self.config = self._open_settings(config)
+            self.config = self._open_settings(config, create=create)
         except BaseException:
             self._store.close()
             raise
@@ -293,9 +293,11 @@ class Index:
         bp = self.config.boilerplate
         self._plain = not (bp.strip_credits or bp.strip_quotes or bp.line_filter)
 
-    def _open_settings(self, config: Config | None) -> Config:
+    def _open_settings(self, config: Config | None, *, create: bool) -> Config:
         stored = self._store.settings()
         if stored is None:
+            if not create:
+                raise IndexStoreError(f"there is no index at {self.location or 'memory'}")
             if config is None:
                 config = INDEX_CONFIG
             if config.boilerplate.learn_chrome:

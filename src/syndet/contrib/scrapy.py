@@ -108,14 +108,16 @@ class SyndetPipeline:
         if not isinstance(text, str) or doc_id is None:
             log.debug("syndet: no %s or %s, passed through", self.text_field, self.id_field)
             return item
+        published = adapter.get(self.published_field) or None
+        source = adapter.get(self.source_field) or None
         try:
-            matches = self.index.add(
-                str(doc_id),
-                text,
-                published=adapter.get(self.published_field) or None,
-                source=adapter.get(self.source_field) or None,
-                replace=True,
-            )
+            try:
+                matches = self.index.add(
+                    str(doc_id), text, published=published, source=source, replace=True
+                )
+            except ConfigError as exc:  # an unreadable date must not lose the article
+                log.info("syndet: %s: %s; stored without it", doc_id, exc)
+                matches = self.index.add(str(doc_id), text, source=source, replace=True)
         except BadDocumentError as exc:
             log.info("syndet: %s not checked: %s", doc_id, exc)
             return item
