@@ -142,6 +142,14 @@ def test_shingle_data_is_not_corrupted_in_transit(client: Client) -> None:
     same_result(local, dask)
 
 
+def test_a_scan_with_every_document_skipped(client: Client) -> None:
+    docs = {"a": "too short", "b": "", "c": "four words only here"}
+    local = Scanner().scan_table(table(docs))
+    dask = Scanner(engine="dask", scheduler=client).scan_table(table(docs))
+    same_result(local, dask)
+    assert dask.summary["documents"]["scanned"] == 0
+
+
 def test_demo_corpus_with_html_on_a_local_cluster(client: Client) -> None:
     # HTML extraction runs on the workers; the folder reader runs on the client.
     local = Scanner().scan([CORPUS])

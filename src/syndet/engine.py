@@ -273,19 +273,19 @@ class DaskEngine:
 
         t0 = time.perf_counter()
         docs = collect_docs([s for s, _ in signed_sums])
+        counts = [s.num_rows for s, _ in signed_sums if s.num_rows]
         del signed_sums
         n = len(docs.rank)
         scanner._tick("signatures", n)
-        counts = [int(c) for c in client.gather([submit(_num_rows, f) for f in signed])]
-        starts = np.concatenate(([0], np.cumsum(counts)))
+        if not signed:
+            return _nothing_found(docs, stats, chrome, cfg, scanner.bands)
+        starts = np.concatenate(([0], np.cumsum(counts, dtype=np.int64)))
         ranks = client.scatter(
             [docs.rank[starts[i] : starts[i + 1]] for i in range(len(signed))], hash=False
         )
         seconds["collect"] += time.perf_counter() - t0
 
         # Buckets: shuffle (band, key, rank) to reducers, emit pairs, shuffle pairs to dedupe.
-        if not signed:
-            return _nothing_found(docs, stats, chrome, scanner.bands)
 
         t0 = time.perf_counter()
         reducers = self._reducers(len(signed))
@@ -394,15 +394,21 @@ class DaskEngine:
         scanner._skips[:] = merged
 
 
-def _nothing_found(docs: Any, stats: Counter[str], chrome: np.ndarray, bands: int) -> _Found:
+def _nothing_found(
+    docs: Any, stats: Counter[str], chrome: np.ndarray, config: Config, bands: int
+) -> _Found:
+    """What a scan in which every document was skipped found (as the local engine says it)."""
     from syndet import lsh as lsh_stage
-    from syndet.pipeline import _Found
+    from syndet.pipeline import _Found, verify_pairs
+    from syndet.shingle import ShingleBatch
 
     def verify(pairs: np.ndarray) -> dict[str, np.ndarray]:
         raise AssertionError("no documents, no pairs to verify")
 
     empty = np.empty((bands, 0), dtype=np.uint64)
     _, cstats = lsh_stage.candidate_pairs(empty, docs.rank)
+    none = ShingleBatch(np.zeros(1, dtype=np.int64), np.empty(0, dtype=np.uint64))
+    no = np.zeros(0, dtype=bool)
     return _Found(
         docs=docs,
         stats=stats,
@@ -410,7 +416,7 @@ def _nothing_found(docs: Any, stats: Counter[str], chrome: np.ndarray, bands: in
         candidates=0,
         cstats=cstats,
         pairs=np.empty((0, 2), dtype=np.int64),
-        scores={},
+        scores=verify_pairs(config, np.empty((0, 2), dtype=np.int64), none, none, no),
         verify=verify,
         engine={"name": "dask"},
     )
@@ -508,10 +514,6 @@ def _sign_task(
 
 def _sign_summary(res: tuple[SignedPart, list[Skip]]) -> tuple[SignedPart, list[Skip]]:
     return res[0].summary(), res[1]
-
-
-def _num_rows(res: tuple[SignedPart, list[Skip]]) -> int:
-    return res[0].num_rows
 
 
 _MIX = np.uint64(0x9E3779B97F4A7C15)
