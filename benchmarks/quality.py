@@ -504,6 +504,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         got, numbers[name] = runners[name]()
         seconds[name] = round(time.perf_counter() - t0, 1)
         rows += got
+    if not rows:
+        print(f"nothing to measure: none of {wanted} was found under {args.data}", file=sys.stderr)
+        return 1
     # The settings of the scans themselves (every data set is scanned with the same ones).
     settings = next((n["settings"] for n in numbers.values()), syndet.DEFAULT_CONFIG.to_dict())
     command = shlex.join(["python", *sys.argv] if argv is None else ["python", __file__, *argv])
