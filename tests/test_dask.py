@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -40,7 +41,7 @@ CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 def client() -> Iterator[Client]:
     with (
         LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
         ) as cluster,
         Client(cluster) as c,
     ):
@@ -156,6 +157,18 @@ def test_demo_corpus_with_html_on_a_local_cluster(client: Client) -> None:
     dask = Scanner(engine="dask", scheduler=client, batch_size=9).scan([CORPUS])
     same_result(local, dask)
     assert len(dask.pairs) > 30
+
+
+def test_cli_engine_dask_starts_and_stops_a_local_cluster(tmp_path: Path) -> None:
+    local = Scanner().scan([CORPUS])
+    res = CliRunner().invoke(
+        cli, ["scan", str(CORPUS), "--engine", "dask", "--workers", "2", "-o", str(tmp_path), "-q"]
+    )
+    assert res.exit_code == 0, res.output
+    assert pl.read_parquet(tmp_path / "pairs.parquet").equals(local.pairs)
+    assert pl.read_parquet(tmp_path / "clusters.parquet").equals(local.clusters)
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["engine"]["workers"] == 2
 
 
 def test_missing_dask_is_a_config_error(monkeypatch: pytest.MonkeyPatch) -> None:

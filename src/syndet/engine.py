@@ -172,7 +172,7 @@ class DaskEngine:
                 n_workers=self.workers or os.cpu_count() or 1,
                 threads_per_worker=1,
                 processes=True,
-                dashboard_address=None,
+                dashboard_address=":0",  # any free port: 8787 may be another cluster's
             )
             self.client = Client(self._cluster)
             self._own_client = True
