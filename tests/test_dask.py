@@ -267,9 +267,13 @@ def test_bucket_reducer_matches_candidate_pairs(shared_key: bool) -> None:
 
     rng = np.random.default_rng(3)
     bands, n = 6, 300
-    keys = rng.integers(0, 40, size=(bands, n)).astype(np.uint64) + np.arange(bands)[
-        :, None
-    ].astype(np.uint64) * np.uint64(1000)
+    # a third of the documents in a few big buckets, the rest mostly alone in theirs
+    values = np.where(
+        np.arange(n) < n // 3,
+        rng.integers(0, 12, size=(bands, n)),
+        rng.integers(100, 900, size=(bands, n)),
+    )
+    keys = (values + 1000 * np.arange(bands)[:, None]).astype(np.uint64)
     if shared_key:
         keys[1, :5] = keys[0, 0]  # the same value in band 0 and band 1
     rank = rng.permutation(n)

@@ -558,8 +558,16 @@ def _bucket_pairs(
     band = np.concatenate([p[0] for p in pieces])
     key = np.concatenate([p[1] for p in pieces])
     rank = np.concatenate([p[2] for p in pieces])
-    # (rank, band) order in one sort: rank < 2**31 and band < 2**16 fit one int64
-    order = np.argsort(rank.astype(np.int64) << 16 | band, kind="stable")
+    # Only keys held by two entries or more make pairs, and most keys are held by one: one
+    # sort by key finds the others, and the rest of the work is done on them alone.
+    by_key = np.argsort(key)
+    sorted_keys = key[by_key]
+    repeated = np.zeros(len(key), dtype=bool)
+    repeated[1:] = sorted_keys[1:] == sorted_keys[:-1]
+    repeated[:-1] |= repeated[1:]
+    keep = by_key[repeated]
+    band, key, rank = band[keep], key[keep], rank[keep]
+    order = np.lexsort((band, rank))
     band, key, rank = band[order], key[order], rank[order]
     if _keys_span_bands(band, key):
         found = [_entry_pairs(key[m], rank[m], max_bucket) for m in _band_masks(band)]
