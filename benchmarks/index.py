@@ -80,6 +80,12 @@ def log(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
 
+def _tail_texts(corpus: Corpus, n: int) -> list[str]:
+    """The articles after the first ``n`` as strings (not all: a million take 4 GB)."""
+    tail: list[str] = corpus.to_arrow().slice(n).to_pylist()
+    return tail
+
+
 def _stats(lat: list[float]) -> tuple[float, float, float]:
     ms = np.array(lat) * 1e3
     return float(np.percentile(ms, 50)), float(np.percentile(ms, 99)), len(ms) / ms.sum() * 1e3
@@ -130,7 +136,7 @@ def run_syndet(
         shingle_bytes = store._conn.execute("SELECT sum(length(data)) FROM shingles").fetchone()[0]
         total = store.size_bytes()
         size, beyond = total / n, (total - shingle_bytes) / n
-    rest = corpus.texts[n:]
+    rest = _tail_texts(corpus, n)
     for i in range(WARM):  # kernels loaded, caches warm; then removed again
         index.add(f"warm{i}", rest[-1 - i])
         index.remove(f"warm{i}")
@@ -197,7 +203,7 @@ def run_datasketch(corpus: Corpus, n: int, args: argparse.Namespace, redis_url: 
                 session.insert(f"d{start + j}", to_lean_minhash(sig[j]), check_duplication=False)
         log(f"  datasketch/{'redis' if storage else 'memory'}: {end:,} stored")
     build = time.perf_counter() - t0
-    rest = corpus.texts[n:]
+    rest = _tail_texts(corpus, n)
 
     import xxhash
 
