@@ -56,6 +56,10 @@ from benchmarks._gen import Corpus, generate_corpus
 
 BULK = 50_000
 WARM = 20
+#: Memory datasketch's in-memory MinHashLSH takes per article with 32 bands (a set, a bytes
+#: key and a dict slot per band, plus the article's 32 band values): estimated, not measured,
+#: with a margin. A larger run is skipped rather than let the machine run out of memory.
+DATASKETCH_BYTES = 12_000
 
 
 @dataclass
@@ -78,6 +82,14 @@ class Row:
 
 def log(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
+
+
+def _available_bytes() -> int:
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    return 0
 
 
 def _tail_texts(corpus: Corpus, n: int) -> list[str]:
@@ -323,6 +335,13 @@ def main(argv: list[str] | None = None) -> int:
                 limit = args.redis_max if peer == "redis" else args.peer_max
                 if n > limit:
                     log(f"skipping datasketch/{peer} at {n:,} (limit {limit:,})")
+                    continue
+                if peer == "memory" and _available_bytes() < DATASKETCH_BYTES * n:
+                    log(
+                        f"skipping datasketch/memory at {n:,}: it needs about "
+                        f"{DATASKETCH_BYTES * n / 2**30:.0f} GiB and the machine has "
+                        f"{_available_bytes() / 2**30:.0f} GiB available"
+                    )
                     continue
                 if peer == "redis":
                     _flush(url)
