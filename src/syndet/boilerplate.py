@@ -24,8 +24,11 @@ page's paragraphs, menu items, captions) and decides which of them, or which par
   go. (A plain "drop every repeated line" rule deletes syndicated stories themselves.) Lines are
   chrome when
 
-  - at least ``chrome_min_docs`` documents hold them and at least that many, and at least half,
-    of those documents have ``chrome_own_words`` words of their own; or
+  - at least ``chrome_min_docs`` documents hold them and at least that many, and at least
+    ``chrome_own_share`` (0.9) of those documents, have ``chrome_own_words`` words of their
+    own: pages of a site are each an article of their own, while a wire story's holders
+    include the original and its plain copies (at one half, synthetic families whose story
+    was also embedded in several longer articles lost their story lines); or
   - at least ``chrome_min_docs`` documents hold them and they are no longer than
     ``chrome_short_words`` words ("Advertisement", "Story continued below"); or
   - they are at least ``chrome_long_words`` words long (no news paragraph is: these are
@@ -269,6 +272,7 @@ def learn_chrome(
     *,
     min_docs: int = 3,
     own_words: int = 80,
+    own_share: float = 0.9,
     short_words: int = 3,
     long_words: int = 250,
 ) -> np.ndarray:
@@ -295,7 +299,7 @@ def learn_chrome(
     indep_in_run = np.add.reduceat(independent, run_start)
     run_words = w[run_start]
     chrome = (
-        ((run_len >= min_docs) & (indep_in_run >= min_docs) & (2 * indep_in_run >= run_len))
+        ((run_len >= min_docs) & (indep_in_run >= min_docs) & (indep_in_run >= own_share * run_len))
         | ((run_len >= min_docs) & (run_words <= short_words))
         | ((run_len >= 2) & (run_words >= long_words) & (indep_in_run >= 2))
     )

@@ -62,6 +62,7 @@ class BoilerplateConfig:
     learn_chrome: bool = True
     chrome_min_docs: int = 3
     chrome_own_words: int = 80
+    chrome_own_share: float = 0.9
     chrome_short_words: int = 3
     chrome_long_words: int = 250
 

@@ -310,6 +310,7 @@ def learn_corpus_chrome(
         np.concatenate([w for _, _, w in lines]),
         min_docs=bp.chrome_min_docs,
         own_words=bp.chrome_own_words,
+        own_share=bp.chrome_own_share,
         short_words=bp.chrome_short_words,
         long_words=bp.chrome_long_words,
     )

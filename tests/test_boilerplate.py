@@ -1,0 +1,155 @@
+"""Chrome learning against a brute-force reference; credits, quotes and the line filter."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pyarrow as pa
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from syndet import boilerplate
+
+
+def reference_chrome(
+    lines: list[tuple[int, int, int]],
+    *,
+    min_docs: int,
+    own_words: int,
+    own_share: float,
+    short_words: int,
+    long_words: int,
+) -> set[int]:
+    """The documented rules over (hash, doc, words) triples, with plain dicts and sets."""
+    holders: dict[int, set[int]] = {}
+    words: dict[int, int] = {}
+    for h, d, w in lines:
+        holders.setdefault(h, set()).add(d)
+        words[h] = w
+    own: dict[int, int] = {}
+    for h, docs in holders.items():
+        if len(docs) == 1:
+            (d,) = docs
+            own[d] = own.get(d, 0) + words[h]
+    chrome = set()
+    for h, docs in holders.items():
+        indep = sum(own.get(d, 0) >= own_words for d in docs)
+        n = len(docs)
+        if (
+            (n >= min_docs and indep >= min_docs and indep >= own_share * n)
+            or (n >= min_docs and words[h] <= short_words)
+            or (n >= 2 and words[h] >= long_words and indep >= 2)
+        ):
+            chrome.add(h)
+    return chrome
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 12), st.integers(0, 8)), min_size=1, max_size=80),
+    st.integers(2, 4),
+    st.sampled_from([0.5, 0.9]),
+)
+def test_learn_chrome_equals_reference(
+    pairs: list[tuple[int, int]], min_docs: int, share: float
+) -> None:
+    # a line's length depends only on its hash, as for real lines
+    lines = [(h, d, (h * 37) % 300) for h, d in pairs]
+    got = boilerplate.learn_chrome(
+        np.array([h for h, _, _ in lines], dtype=np.uint64),
+        np.array([d for _, d, _ in lines], dtype=np.int64),
+        np.array([w for _, _, w in lines], dtype=np.int64),
+        min_docs=min_docs,
+        own_words=80,
+        own_share=share,
+        short_words=3,
+        long_words=250,
+    )
+    want = reference_chrome(
+        lines, min_docs=min_docs, own_words=80, own_share=share, short_words=3, long_words=250
+    )
+    assert set(got.tolist()) == want
+
+
+def test_repeated_story_lines_are_kept_site_menus_are_not() -> None:
+    # docs 0-3: four copies of one story (lines 100-104) with no prose of their own;
+    # docs 4-8: five different articles (own lines) that all carry a promo line (200).
+    lines = [(100 + i, d, 40) for d in range(4) for i in range(5)]
+    lines += [(1000 + d * 10 + i, d, 50) for d in range(4, 9) for i in range(3)]
+    lines += [(200, d, 20) for d in range(4, 9)]
+    h, d, w = (np.array(x) for x in zip(*lines, strict=True))
+    chrome = boilerplate.learn_chrome(h.astype(np.uint64), d, w)
+    assert chrome.tolist() == [200]
+
+
+def test_credits_and_agency() -> None:
+    lines = pa.array(
+        [
+            "LONDON (Reuters) - The bank raised rates on Thursday.",
+            "PORT ALDINE, May 14 (Continental Press) — The bridge closed.",
+            "Reporting by Jane Roe; Editing by John Doe",
+            "The Associated Press contributed to this report.",
+            "This story was published from a syndicated feed.",
+            "A plain paragraph (with brackets) - and a dash.",
+        ]
+    )
+    text, agency = boilerplate.strip_credits(lines)
+    assert text.to_pylist() == [
+        "The bank raised rates on Thursday.",
+        "The bridge closed.",
+        "",
+        "",
+        "",
+        "A plain paragraph (with brackets) - and a dash.",
+    ]
+    assert agency.to_pylist() == [
+        "Reuters",
+        "Continental Press",
+        "Reuters",
+        "AP",
+        boilerplate.REPUBLISHED,
+        None,
+    ]
+    offsets = np.array([0, 2, 5, 6])
+    assert boilerplate.agency_of(agency, offsets) == ["Reuters", "Reuters", None]
+    assert boilerplate.republished(agency, offsets).tolist() == [False, True, False]
+
+
+def test_quotes_removed() -> None:
+    lines = pa.array(
+        [
+            'He said "we will rebuild the bridge" on Monday.',
+            "“Curly quotes,” she said, «and guillemets».",
+            "“An unclosed quote paragraph goes on",
+            "— Jane Roe (@janeroe) May 3, 2020",
+            "No quotes here.",
+        ]
+    )
+    out = boilerplate.strip_quotes(lines).to_pylist()
+    assert out[0] == "He said   on Monday."
+    assert "Curly" not in out[1] and "guillemets" not in out[1] and "she said" in out[1]
+    assert out[2] == "" and out[3] == ""
+    assert out[4] == "No quotes here."
+
+
+def test_cheap_filter() -> None:
+    lines = pa.array(
+        ["Share", "Sign in", "Home | News | Sport", "He left.", "A real headline here"]
+    )
+    words = np.array([1, 2, 5, 2, 4])
+    assert boilerplate.cheap_filter(lines, words).tolist() == [True, True, True, False, False]
+
+
+def test_split_and_join_lines_round_trip() -> None:
+    from syndet.normalize import normalize_batch, normalize_text
+
+    docs = ["One line\nTwo lines\n\nThree", "", "single"]
+    lines = boilerplate.split_lines(pa.array(docs))
+    norm = normalize_batch(lines.text)
+    off, data = boilerplate.join_lines(
+        norm.offsets, norm.data, np.ones(len(lines.text), dtype=bool), lines.doc_offsets
+    )
+    joined = [bytes(data[off[i] : off[i + 1]]).decode() for i in range(len(docs))]
+    assert joined == [normalize_text(t) for t in docs]
+    assert list(itertools.accumulate(np.diff(lines.doc_offsets))) == [4, 5, 6]
