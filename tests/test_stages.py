@@ -394,3 +394,40 @@ def test_clusters_do_not_depend_on_row_order(perm: list[int]) -> None:
             strict=False,
         )
     )
+
+
+def test_large_batches_match_reference_with_any_thread_count() -> None:
+    """Batches over the kernels' small-batch cut-off run multi-threaded: same output."""
+    import random
+
+    import numba
+
+    rnd = random.Random(4)
+    # long words make 5-grams over 64 bytes, which take the general XXH64 path
+    pieces = ["Wörd", "ÉCOLE", "Straße", "naïve", "“quote”", "e\u0301", "ﬁne", "Ⱥ", "ΟΔΟΣ", "x"]
+    pieces += ["supercalifragilisticexpialidocious" * 2]
+    texts = [
+        " ".join(
+            rnd.choice(pieces) if rnd.random() < 0.2 else f"w{rnd.randint(0, 999)}"
+            for _ in range(rnd.randint(0, 400))
+        )
+        for _ in range(600)
+    ]
+    want_norm = [reference_normalize(t) for t in texts]
+    results = []
+    for threads in (1, 2):
+        numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+        nb = norm_batch(texts)
+        assert [nb.text(i) for i in range(len(texts))] == want_norm
+        sb = shingle.shingle_batch(nb.offsets, nb.data, 5)
+        sig = minhash.signature_batch(sb.offsets, sb.hashes, num_perm=64)
+        results.append((sb.hashes.copy(), sig.copy()))
+    for i in (0, 17, 599):
+        words = want_norm[i].split()
+        want = [
+            xxhash.xxh64_intdigest(" ".join(words[j : j + 5]).encode())
+            for j in range(len(words) - 4)
+        ]
+        assert sb.doc(i).tolist() == want
+    assert np.array_equal(results[0][0], results[1][0])
+    assert np.array_equal(results[0][1], results[1][1])
