@@ -111,3 +111,37 @@ def test_sigkilled_writers_lose_nothing_that_returned(tmp_path: Path) -> None:
         # and the index still takes new articles after all this
         index.add("after", text_for(999_999_999))
         assert "after" in index
+
+
+READER_WRITER = r"""
+import sys
+sys.path.insert(0, sys.argv[2])
+from syndet.index import Index
+from test_index_crash import text_for
+
+with Index(sys.argv[1]) as index:
+    for doc in range(1, 41):
+        index.add(f"doc{doc}", text_for(doc))
+        print(doc, flush=True)
+"""
+
+
+@pytest.mark.slow
+def test_processes_query_while_one_writes(tmp_path: Path) -> None:
+    path = tmp_path / "shared.syndet"
+    syndet.Index(path).close()
+    writer = subprocess.Popen(
+        [sys.executable, "-c", READER_WRITER, str(path), str(Path(__file__).parent)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    seen: list[int] = []
+    with syndet.Index(path) as reader:
+        assert writer.stdout is not None
+        for line in writer.stdout:  # each id once its add has returned in the writer
+            doc = int(line)
+            seen.append(doc)
+            found = reader.query(text_for(doc))
+            assert any(m.doc_id == f"doc{doc}" for m in found), doc
+    assert writer.wait(timeout=120) == 0
+    assert seen == list(range(1, 41))
