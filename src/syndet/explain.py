@@ -147,7 +147,8 @@ def explain(
     covered_b = _covered(runs_b)
     longest = max([r[2] for r in runs_a + runs_b], default=0)
     same = " ".join(words_a) == " ".join(words_b) and bool(words_a)
-    scores = verify.classify(
+    scores = verify.classify_with(
+        v,
         np.array([inter]),
         np.array([len(grams_a)]),
         np.array([len(set_b)]),
@@ -156,13 +157,6 @@ def explain(
         covered_b=np.array([covered_b]),
         longest=np.array([longest]),
         k=k,
-        syndicated_min=v.syndicated_min,
-        partial_min=v.partial_min,
-        partial_block=v.partial_block,
-        rewritten_min=v.rewritten_min,
-        min_shared_words=v.min_shared_words,
-        min_shared_floor=v.min_shared_floor,
-        min_shared_share=v.min_shared_share,
     )
     relation = verify.RELATIONS[int(scores["relation"][0])]
     ca, cb = float(scores["containment_a"][0]), float(scores["containment_b"][0])

@@ -37,7 +37,9 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["RELATIONS", "classify", "overlap", "passages"]
+from syndet.config import VerifyConfig
+
+__all__ = ["RELATIONS", "classify", "classify_with", "overlap", "passages"]
 
 #: Relation names by code (code 0 is "not related" and never reported).
 RELATIONS: tuple[str, ...] = ("none", "duplicate", "syndicated", "partial", "rewritten")
@@ -85,6 +87,38 @@ def _passages_kernel() -> Any:
     from syndet._kernels import verify as k
 
     return k.passages
+
+
+def classify_with(
+    cutoffs: VerifyConfig,
+    inter: np.ndarray,
+    size_a: np.ndarray,
+    size_b: np.ndarray,
+    same_text: np.ndarray,
+    *,
+    covered_a: np.ndarray,
+    covered_b: np.ndarray,
+    longest: np.ndarray,
+    k: int,
+) -> dict[str, np.ndarray]:
+    """:func:`classify` with the cut-offs of a :class:`~syndet.config.VerifyConfig`."""
+    return classify(
+        inter,
+        size_a,
+        size_b,
+        same_text,
+        covered_a=covered_a,
+        covered_b=covered_b,
+        longest=longest,
+        k=k,
+        syndicated_min=cutoffs.syndicated_min,
+        partial_min=cutoffs.partial_min,
+        partial_block=cutoffs.partial_block,
+        rewritten_min=cutoffs.rewritten_min,
+        min_shared_words=cutoffs.min_shared_words,
+        min_shared_floor=cutoffs.min_shared_floor,
+        min_shared_share=cutoffs.min_shared_share,
+    )
 
 
 def classify(
