@@ -340,10 +340,15 @@ class DaskEngine:
         scanner._tick("verify", candidates, candidates)
 
         def verify(row_pairs: np.ndarray) -> dict[str, np.ndarray]:
-            rank_pairs = docs.rank[np.asarray(row_pairs, dtype=np.int64).reshape(-1, 2)]
-            fut = client.scatter(rank_pairs, hash=False)
+            row_pairs = np.asarray(row_pairs, dtype=np.int64).reshape(-1, 2)
+            fut = client.scatter(docs.rank[row_pairs], hash=False)
+            # Later rounds hold a few documents: ask only the partitions that have them.
+            holders = np.unique(np.searchsorted(starts, row_pairs.ravel(), side="right") - 1)
+            evidence = self._evidence(
+                [signed[i] for i in holders], [ranks[i] for i in holders], fut
+            )
             return client.gather(  # type: ignore[no-any-return]
-                submit(_verify_task, fut, self._evidence(signed, ranks, fut), cfg, False)
+                submit(_verify_task, fut, evidence, cfg, False)
             )[1]
 
         return _Found(
