@@ -412,28 +412,13 @@ def verify_pairs(
     """Exact scores and relation of each pair ``(i, j)`` of rows of ``sets``/``seqs`` (the
     documents' sorted shingle sets and shingle sequences); ``same`` marks the pairs whose
     normalized texts are identical (equal fingerprints and lengths)."""
-    v = config.verify
     k = config.shingle.k
     inter, sa, sb = verify_stage.overlap(sets.offsets, sets.hashes, pairs)
     cov_a, cov_b, longest = verify_stage.passages(
         seqs.offsets, seqs.hashes, sets.offsets, sets.hashes, pairs, k
     )
-    return verify_stage.classify(
-        inter,
-        sa,
-        sb,
-        same,
-        covered_a=cov_a,
-        covered_b=cov_b,
-        longest=longest,
-        k=k,
-        syndicated_min=v.syndicated_min,
-        partial_min=v.partial_min,
-        partial_block=v.partial_block,
-        rewritten_min=v.rewritten_min,
-        min_shared_words=v.min_shared_words,
-        min_shared_floor=v.min_shared_floor,
-        min_shared_share=v.min_shared_share,
+    return verify_stage.classify_with(
+        config.verify, inter, sa, sb, same, covered_a=cov_a, covered_b=cov_b, longest=longest, k=k
     )
 
 
