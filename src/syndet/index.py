@@ -10,7 +10,7 @@
 Every article goes through the scan's stage functions (:mod:`syndet.boilerplate` lines, credits
 and quotes, :mod:`~syndet.normalize`, :mod:`~syndet.shingle`, :mod:`~syndet.minhash`,
 :func:`syndet.lsh.band_keys`) and every candidate through the scan's verifier (exact overlap,
-shared passages, :func:`syndet.verify.classify` with the config's cut-offs),
+shared passages, :func:`syndet.verify.classify_with` and the config's cut-offs),
 so a pair's relation and scores are the ones ``syndet scan`` reports for the same two texts;
 only the orientation differs: ``containment_a`` is always the *new* text's share.
 
@@ -478,7 +478,8 @@ class Index:
         cov_a, cov_b, longest = verify.passages(
             seqs.offsets, seqs.hashes, sets.offsets, sets.hashes, pairs, k
         )
-        scores = verify.classify(
+        scores = verify.classify_with(
+            v,
             inter,
             size_a,
             size_b,
@@ -487,13 +488,6 @@ class Index:
             covered_b=cov_b,
             longest=longest,
             k=k,
-            syndicated_min=v.syndicated_min,
-            partial_min=v.partial_min,
-            partial_block=v.partial_block,
-            rewritten_min=v.rewritten_min,
-            min_shared_words=v.min_shared_words,
-            min_shared_floor=v.min_shared_floor,
-            min_shared_share=v.min_shared_share,
         )
         cols = {name: scores[name].tolist() for name in _SCORES}
         codes = scores["relation"].tolist()
