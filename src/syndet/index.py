@@ -7,10 +7,11 @@
         matches = index.add(url, text)                # query, then insert, atomically
         matches = index.query(text)                   # read-only
 
-Every article goes through the scan's stage functions (:mod:`syndet.boilerplate` lines, credits
-and quotes, :mod:`~syndet.normalize`, :mod:`~syndet.shingle`, :mod:`~syndet.minhash`,
-:func:`syndet.lsh.band_keys`) and every candidate through the scan's verifier (exact overlap,
-shared passages, :func:`syndet.verify.classify_with` and the config's cut-offs),
+Every article goes through the scan's own partition functions
+(:func:`syndet.pipeline.read_partition` and :func:`~syndet.pipeline.sign_partition`: lines,
+credits and quotes out, normalize, shingle, MinHash, LSH band keys) and every candidate through
+its verifier (:func:`syndet.pipeline.verify_pairs`: exact overlap, shared passages, the
+config's cut-offs),
 so a pair's relation and scores are the ones ``syndet scan`` reports for the same two texts;
 only the orientation differs: ``containment_a`` is always the *new* text's share.
 
@@ -77,6 +78,7 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=_UTC)
 #: Relations from strongest to weakest, for ordering matches "best first".
 _RANK = {"duplicate": 0, "syndicated": 1, "partial": 2, "rewritten": 3}
 #: Scores of a verified pair that a Match carries, as the scan names them.
+_NO_CHROME = np.empty(0, dtype=np.uint64)
 _SCORES = (
     "jaccard",
     "containment_a",
@@ -337,34 +339,43 @@ class Index:
         """Each text through the scan's stages; ``None`` and the reason for unusable texts."""
         if self._plain:
             return self._prepare_plain(texts)
-        # The scan's per-batch boilerplate steps (Scanner._read_batch and _sign_batch), with
-        # the stage functions themselves: lines, credits and quotes out, the per-document line
-        # filter, then the kept normalized lines joined per document. No chrome is learned.
-        from syndet import boilerplate as bps
-        from syndet import normalize
-        from syndet._hashing import xxh64_ranges
+        # The scan's own partition functions: lines, credits, quotes and the line filter
+        # (phase A), then the authored text's shingles, signatures and band keys (phase B).
+        # No chrome is learned: that needs the whole corpus. Row numbers stand in for ids.
+        import pyarrow as pa
 
-        bp = self.config.boilerplate
-        lines = bps.split_lines(texts)
-        full = normalize.normalize_batch(lines.text)
-        authored_raw = lines.text
-        if bp.strip_credits:
-            authored_raw, _ = bps.strip_credits(authored_raw)
-        if bp.strip_quotes:
-            authored_raw = bps.strip_quotes(authored_raw)
-        authored = full if authored_raw is lines.text else normalize.normalize_batch(authored_raw)
-        words = full.word_counts()
-        every = np.ones(len(words), dtype=bool)
-        # The fingerprint is over all normalized lines, as normalize_text would give.
-        fp_off, fp_data = bps.join_lines(full.offsets, full.data, every, lines.doc_offsets)
-        keep = ~bps.cheap_filter(lines.text, words) if bp.line_filter else every
-        off, data = bps.join_lines(authored.offsets, authored.data, keep, lines.doc_offsets)
-        return self._stages(
-            normalize.NormalizedBatch(off, data),
-            xxh64_ranges(fp_off, fp_data).tolist(),
-            np.diff(fp_off).tolist(),
-            " of its own text (quotes, credits and link lines removed)",
+        from syndet.engine import Spill
+        from syndet.io.readers import DOC_SCHEMA
+        from syndet.pipeline import read_partition, sign_partition
+
+        n = len(texts)
+        cols = {
+            "id": pa.array([str(i) for i in range(n)], pa.large_string()),
+            "text": texts.cast(pa.large_string()),
+            "origin": pa.array(["<index>"] * n, pa.large_string()),
+        }
+        table = pa.table(
+            [cols.get(f.name, pa.nulls(n, f.type)) for f in DOC_SCHEMA], schema=DOC_SCHEMA
         )
+        part, skipped = read_partition(table, self.config, first_row=0)
+        signed, too_short = sign_partition(part, _NO_CHROME, self.config, self.bands, self.rows)
+        reasons = [""] * n
+        for skip in [*skipped, *too_short]:
+            reasons[int(skip.doc or 0)] = skip.message
+        docs: list[_Doc | None] = [None] * n
+        seq_off, seq = Spill.get(signed.seqs)
+        set_off, sets = Spill.get(signed.sets)
+        fps = signed.fingerprints.tolist()
+        lengths = signed.lengths.tolist()
+        for j, row in enumerate(signed.meta["id"].to_pylist()):
+            docs[int(row)] = _Doc(
+                fps[j],
+                lengths[j],
+                signed.keys[:, j],
+                seq[seq_off[j] : seq_off[j + 1]],
+                sets[set_off[j] : set_off[j + 1]],
+            )
+        return reasons, docs
 
     def _prepare_plain(self, texts: pa.Array) -> tuple[list[str], list[_Doc | None]]:
         """The same stages when no boilerplate rule is on: whole texts, no per-line work.
@@ -444,6 +455,7 @@ class Index:
         if not records:
             return []
         from syndet import shingle, verify
+        from syndet.pipeline import verify_pairs
 
         # Row 0 is the new article, rows 1.. the candidates: the scan's verifier, unchanged.
         arrays = [r.shingle_array() for r in records]
@@ -457,14 +469,12 @@ class Index:
         )
         pairs = np.zeros((len(records), 2), dtype=np.int64)
         pairs[:, 1] = np.arange(1, len(records) + 1)
-        # As the scan's verifier: exact overlap, shared passages, the config's cut-offs.
-        v, k = self.config.verify, self.config.shingle.k
         inter, size_a, size_b = verify.overlap(sets.offsets, sets.hashes, pairs)
         # Most candidates share a common phrase or two. classify reports nothing below
         # rewritten_min on the larger containment (unless the texts are equal), so those are
         # dropped before the passage walk: an exact shortcut, the same result.
         cmax = inter / np.maximum(np.minimum(size_a, size_b), 1)
-        keep = np.flatnonzero(same | (cmax >= v.rewritten_min))
+        keep = np.flatnonzero(same | (cmax >= self.config.verify.rewritten_min))
         if keep.size == 0:
             return []
         records = [records[i] for i in keep.tolist()]
@@ -475,20 +485,7 @@ class Index:
             size_b[keep],
             same[keep],
         )
-        cov_a, cov_b, longest = verify.passages(
-            seqs.offsets, seqs.hashes, sets.offsets, sets.hashes, pairs, k
-        )
-        scores = verify.classify_with(
-            v,
-            inter,
-            size_a,
-            size_b,
-            same,
-            covered_a=cov_a,
-            covered_b=cov_b,
-            longest=longest,
-            k=k,
-        )
+        scores = verify_pairs(self.config, pairs, sets, seqs, same)
         cols = {name: scores[name].tolist() for name in _SCORES}
         codes = scores["relation"].tolist()
         out = [
