@@ -243,6 +243,8 @@ def read_partition(
     line_agency = pa.nulls(len(lines.text), pa.large_string())
     if bp.strip_credits:
         authored_raw, line_agency = boilerplate_stage.strip_credits(authored_raw)
+    if bp.line_filter:
+        authored_raw = boilerplate_stage.strip_link_cards(authored_raw)
     if bp.strip_quotes:
         authored_raw = boilerplate_stage.strip_quotes(authored_raw)
     authored = full if authored_raw is lines.text else normalize_stage.normalize_batch(authored_raw)
