@@ -236,6 +236,7 @@ class DaskEngine:
             read_futs.append(submit(_read_task, data, cfg, seen, pure=False))
             summary_futs.append(submit(_read_summary, read_futs[-1], pure=False))
             seen += batch.num_rows
+            scanner._tick("reading", seen)
             del data
             if len(summary_futs) > window:
                 wait(summary_futs[-window - 1])
@@ -276,7 +277,7 @@ class DaskEngine:
         counts = [s.num_rows for s, _ in signed_sums if s.num_rows]
         del signed_sums
         n = len(docs.rank)
-        scanner._tick("signatures", n)
+        scanner._tick("signatures", seen, seen)
         if not signed:
             return _nothing_found(docs, stats, chrome, cfg, scanner.bands)
         starts = np.concatenate(([0], np.cumsum(counts, dtype=np.int64)))

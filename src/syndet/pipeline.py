@@ -637,9 +637,11 @@ class Scanner:
         # Phase B, per partition: authored text -> shingles -> signatures -> band keys.
         signed: list[SignedPart] = []
         stats: Counter[str] = Counter()
-        scanned = 0
+        processed = 0
         while read:
-            done, skips = sign_partition(read.pop(0), chrome, cfg, self.bands, self.rows)
+            part = read.pop(0)
+            done, skips = sign_partition(part, chrome, cfg, self.bands, self.rows)
+            processed += part.meta.num_rows
             _add_seconds(seconds, done.seconds)
             stats.update(done.stats)
             for skip in skips:
@@ -648,8 +650,7 @@ class Scanner:
                 done.sets = spill.put(*Spill.get(done.sets))
                 done.seqs = spill.put(*Spill.get(done.seqs))
                 signed.append(done)
-                scanned += done.num_rows
-            self._tick("signatures", scanned)
+            self._tick("signatures", processed, seen)
 
         t0 = time.perf_counter()
         docs = collect_docs(signed)
@@ -713,6 +714,7 @@ class Scanner:
             rep_pairs, rep, found.verify, docs.set_sizes, docs.rank, published, credit_score
         )
         seconds["cluster"] += time.perf_counter() - t0
+        self._tick("cluster", len(rep_pairs), len(rep_pairs))
 
         t0 = time.perf_counter()
         from syndet import report
