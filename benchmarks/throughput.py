@@ -369,6 +369,7 @@ def run_size(n: int, path: Path, args: argparse.Namespace, all_threads: int) -> 
     truth = _pack(truth_pairs, n)
     both = np.intersect1d(sp, dp)
     res.lsh = {
+        "compared_docs": ml,
         "syndet_bands_rows": [bands, rows],
         "datasketch_bands_rows": list(lsh_params_datasketch()),
         "syndet_pairs": int(sp.size),
@@ -710,8 +711,9 @@ def report(results: list[SizeResult], meta: dict[str, Any]) -> dict[str, Any]:
             f"[{res.docs:,} docs] datasketch signatures identical to syndet's: "
             f"{sc['identical_rows_datasketch_vs_syndet']:,}/{sc['docs']:,} rows"
         )
+        among = "" if lsh["compared_docs"] == res.docs else f", first {lsh['compared_docs']:,}"
         print(
-            f"[{res.docs:,} docs] LSH pairs (syndet {tuple(lsh['syndet_bands_rows'])} vs "
+            f"[{res.docs:,} docs{among}] LSH pairs (syndet {tuple(lsh['syndet_bands_rows'])} vs "
             f"datasketch {tuple(lsh['datasketch_bands_rows'])} bands x rows): "
             f"syndet {lsh['syndet_pairs']:,}, datasketch {lsh['datasketch_pairs']:,}, "
             f"both {lsh['both']:,}, syndet only {lsh['syndet_only']:,}, "
