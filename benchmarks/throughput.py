@@ -1,13 +1,34 @@
-"""Throughput of syndet's signature and LSH stages against datasketch and rensa.
+"""Throughput of syndet against datasketch and rensa: end to end, and stage by stage.
 
 Usage::
 
-    python benchmarks/throughput.py [--docs 10000,100000] [--workers 1] [--peer-docs N]
+    python benchmarks/throughput.py [--docs 10000,100000,1000000] [--data ../shared/data]
+                                    [--peer-max-docs 100000] [--workdir DIR] [--workers 1]
                                     [--seed 0] [--json out.json] [--plot out.png]
 
-Every tool runs **on the same generated documents in the same run** (``benchmarks/_gen.py``:
-synthetic news-like articles of ~500 words / ~3.5 KB, ~10% near-duplicates). Timings are wall
-clock (``time.perf_counter``); process CPU time is recorded too, so a tool that quietly used more
+Every tool runs **on the same documents in the same run**: synthetic news-like articles of
+~500 words / ~3.5 KB with ~10% near-duplicates (``benchmarks/_gen.py``), and with ``--data``
+the real articles of allsides-dev (``text``) and Reuters-21578 (``body``). Each corpus is
+written once to a Parquet file in ``--workdir`` (kept, and reused by later runs).
+
+**End to end**, each tool in its own process, started through ``/usr/bin/time`` (CPU time
+and peak RSS of that process alone), wall clock from process start to exit:
+
+* syndet: ``syndet scan FILE -o DIR -q`` (default settings, all cores: read, boilerplate,
+  normalize, shingle, MinHash, LSH, verification, clustering, report files); its
+  ``summary.json`` gives the seconds of every stage. An untimed first scan fills numba's
+  kernel cache.
+* datasketch and rensa (``--child`` processes of this script): read the file in batches,
+  Python 5-gram tokenizer, signatures (``MinHash.bulk`` with xxh64 / ``RMinHash.update``),
+  LSH at a threshold of 0.5 (``MinHashLSH`` insert + query of every document /
+  ``RMinHashLSH`` ``insert_many`` + ``query_all``): candidate pairs only. Above
+  ``--peer-max-docs`` they run on the first documents and are extrapolated (stage seconds
+  linearly, peak RSS on the line through their two largest measured runs), labelled so.
+
+``--plot`` draws end-to-end time and peak RSS against corpus size, one line per tool.
+
+**Stages in one process** (skipped with ``--no-stages``): timings are wall clock
+(``time.perf_counter``); process CPU time is recorded too, so a tool that quietly used more
 than one core shows up in the ``--json`` output. Nothing here is asserted: the numbers are for
 reading, not for tests.
 
@@ -35,13 +56,15 @@ What is measured, for each ``--docs`` size:
    * datasketch: ``MinHashLSH(threshold=0.5, num_perm=128)``: insert every document, then query
      every document and keep the pairs ``(i, j)``, ``i < j``. The ``LeanMinHash`` objects are
      built from syndet's signatures before the clock starts; only insert + query are timed.
+     Above ``--peer-max-docs`` documents, on the first ones (extrapolated).
 
    Both pair sets are compared (and with the generator's known (original, copy) pairs). With the
    same ``(bands, rows)`` they should agree up to syndet's ``max_bucket`` cap.
 
 ``--workers`` (default 1) sets ``numba.set_num_threads`` (and ``RAYON_NUM_THREADS`` for rensa) so
 the ratios are per core; syndet is then timed again with all cores. The default run (10k and 100k
-documents) takes a few minutes on a 2-core machine, most of it in datasketch.
+documents) takes several minutes on a 2-core machine, most of it in datasketch; with 1M, about
+18 minutes on a loaded one.
 """
 
 from __future__ import annotations
