@@ -141,16 +141,18 @@ class DaskEngine:
       order, ids and skips once, the same way for every engine) and each Arrow batch is
       scattered to a worker as one partition;
     * phase A (:func:`~syndet.pipeline.read_partition`) runs per partition on the workers; its
-      normalized lines stay there;
+      normalized lines stay there, in a file in the worker's local directory (with ``spill``,
+      the default: partitions' large arrays live in such files, memory-mapped when a task
+      needs them, and the folder is removed when the engine closes);
     * chrome learning needs the corpus-wide ``(line hash, document, words)`` triples of
       non-empty lines (24 bytes per line). They are gathered to the client, which runs
       :func:`~syndet.boilerplate.learn_chrome` as the local engine does, and the chrome hashes
       (a few thousand) are broadcast to the workers. (A shuffle by line hash would also work,
       but deciding a line needs each document's own-prose count, a second corpus-wide
       aggregation, for data the client can hold.)
-    * phase B (:func:`~syndet.pipeline.sign_partition`) runs per partition; band keys and
-      shingles stay on the workers, the per-document summary goes to the client, which ranks
-      the ids;
+    * phase B (:func:`~syndet.pipeline.sign_partition`) runs per partition; band keys (in
+      memory) and shingles (in files) stay on the workers, the per-document summary goes to
+      the client, which ranks the ids;
     * buckets: a hash shuffle of ``(band, key, rank)`` triples to reducers, each of which
       emits the pairs of the buckets it holds with :func:`syndet.lsh.candidate_pairs` (all of
       a bucket is on one reducer, so the star over huge buckets and its hub, the
@@ -162,7 +164,9 @@ class DaskEngine:
       strings), then runs :func:`~syndet.pipeline.verify_pairs`; only reported pairs go back
       to the client;
     * clustering runs on the client (see ``Scanner._cluster``); the members it must check
-      against their source are verified on the workers the same way.
+      against their source are verified on the workers the same way, and each round's
+      connected components are computed on the workers when it has more than
+      ``client_edges_max`` edges (:meth:`components`).
 
     Pairs are computed in rank space (a document's position in sorted id order), so the
     output does not depend on how the corpus was partitioned.
