@@ -370,6 +370,7 @@ class DaskEngine:
         ).reshape(3)
         del buckets
         seconds["lsh"] += time.perf_counter() - t0
+        scanner._tick("lsh", n, n)
 
         # Verification: each pair partition joined with the shingles of its documents.
         t0 = time.perf_counter()
@@ -387,7 +388,6 @@ class DaskEngine:
         keys = results[0][1].keys() if results else ()
         scores = {k: np.concatenate([r[1][k] for r in results])[order] for k in keys}
         seconds["verify"] += time.perf_counter() - t0
-        scanner._tick("lsh", n, n)
         scanner._tick("verify", candidates, candidates)
 
         def verify(row_pairs: np.ndarray) -> dict[str, np.ndarray]:
