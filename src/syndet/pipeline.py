@@ -43,7 +43,7 @@ from syndet import normalize as normalize_stage
 from syndet import shingle as shingle_stage
 from syndet import verify as verify_stage
 from syndet._arrays import ragged_concat, ragged_take
-from syndet._hashing import xxh64_ranges
+from syndet._lines import join_lines, read_lines
 from syndet.config import DEFAULT_CONFIG, Config
 from syndet.engine import RaggedRef, Spill
 from syndet.errors import BadDocumentError, ConfigError, CorpusError
@@ -237,30 +237,19 @@ def read_partition(
         seconds["extract"] += time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    lines = boilerplate_stage.split_lines(text)
-    full = normalize_stage.normalize_batch(lines.text)
-    authored_raw = lines.text
-    line_agency = pa.nulls(len(lines.text), pa.large_string())
-    if bp.strip_credits:
-        authored_raw, line_agency = boilerplate_stage.strip_credits(authored_raw)
-    if bp.strip_quotes:
-        authored_raw = boilerplate_stage.strip_quotes(authored_raw)
-    authored = full if authored_raw is lines.text else normalize_stage.normalize_batch(authored_raw)
+    # One kernel pass: lines, credits, quotes, both normalizations, line hashes, fingerprints
+    # (the same as the stage functions composed: syndet._lines.read_lines_reference).
+    lines = read_lines(text, strip_credits=bp.strip_credits, strip_quotes=bp.strip_quotes)
     seconds["normalize"] += time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    words = full.word_counts()
-    line_hash = xxh64_ranges(full.offsets, full.data)
+    words = lines.words
     line_doc = lines.doc_index()
     dropped = np.zeros(len(words), dtype=bool)
     if bp.line_filter:
-        dropped = boilerplate_stage.cheap_filter(lines.text, words) & ~is_html[line_doc]
-    # The document's fingerprint: all its normalized lines, as normalize_text would give.
-    fp_off, fp_data = boilerplate_stage.join_lines(
-        full.offsets, full.data, np.ones(len(words), dtype=bool), lines.doc_offsets
-    )
-    fingerprints = xxh64_ranges(fp_off, fp_data)
+        dropped = lines.filtered & ~is_html[line_doc]
     doc_words = np.bincount(line_doc, weights=words, minlength=batch.num_rows)
+    line_agency = lines.line_agency
     seconds["boilerplate"] += time.perf_counter() - t0
 
     skips: list[Skip] = []
@@ -280,17 +269,17 @@ def read_partition(
     part = ReadPart(
         meta=batch.select(["id", *_META]),
         keep_doc=~empty,
-        fingerprints=fingerprints,
-        lengths=np.diff(fp_off),
+        fingerprints=lines.fingerprints,
+        lengths=lines.lengths,
         agency=boilerplate_stage.agency_of(line_agency, lines.doc_offsets),
         doc_offsets=lines.doc_offsets,
         line_doc=line_doc + first_row,
-        line_hash=line_hash,
+        line_hash=lines.line_hash,
         line_words=words,
         line_dropped=dropped,
         credit_lines=int(pc.sum(pc.is_valid(line_agency)).as_py() or 0),
         republished=boilerplate_stage.republished(line_agency, lines.doc_offsets),
-        authored=RaggedRef(authored.offsets, authored.data),
+        authored=RaggedRef(lines.authored.offsets, lines.authored.data),
         seconds=dict(seconds),
     )
     return part, skips
@@ -333,7 +322,7 @@ def sign_partition(
     is_chrome = boilerplate_stage.is_chrome(part.line_hash, chrome)
     keep = ~part.line_dropped & ~is_chrome
     line_off, line_data = Spill.get(part.authored)
-    off, data = boilerplate_stage.join_lines(line_off, line_data, keep, part.doc_offsets)
+    off, data = join_lines(line_off, line_data, keep, part.doc_offsets)
     norm = normalize_stage.NormalizedBatch(off, data)
     words = norm.word_counts()
     stats["lines"] += int((part.line_words > 0).sum())

@@ -1,0 +1,103 @@
+"""The fused phase-A kernel (syndet._lines) against the stage functions it replaces."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from syndet import boilerplate
+from syndet._lines import LineBatch, join_lines, read_lines, read_lines_reference
+
+# Pieces that exercise every rule: quotation marks of each kind, credit and tweet triggers,
+# link separators, RE2 whitespace and not-whitespace, characters the normalization kernel
+# hands to the reference (combining marks, text that grows), case-folding traps of (?i).
+TOKENS = [
+    "a", "b", "Word", "ated", "x", "1", " ", " ", " ", "  ", "\n", "\n", "\t", "\r", "\f", "\v",
+    "\u00a0", ".", ",", "!", "?", ":", ";", ")", "(", "(@jane)", '"', '"', "“", "”", "„", "«",
+    "»", "’", "‘", "'", "—", "–", "-", "|", " | ", " • ", " · ", "•", "·", "ſ", "K", "Å",
+    "\u0301", "Ⱥ", "ﬁ", "½", "é", "ß", "Σ", "Reporting by ", "Additional reporting by X",
+    "Writing by", "Editing by", "By Jane Roe (Continental Press) — ", "WASHINGTON (Reuters) - ",
+    "PORT ALDINE, May 14 (Continental Press) — ", "(AP)", "Associated Press",
+    "aſſociated preſs", "ASSOCIATED PRESS contributed to this report.",
+    "Copyright 2020 The Associated Press", "published from a syndicated feed",
+    "Syndicated Feed", "pic.twitter.com/abc", "https://t.co/x", "twitter.com",
+    "— Jane Roe (@janeroe) May 3, 2020", "Share", "Home | News | Sport",
+]  # fmt: skip
+LINE_TEXT = st.lists(st.sampled_from(TOKENS), max_size=40).map("".join)
+LONG = st.lists(
+    st.one_of(st.sampled_from(TOKENS), st.text("abcdefgh ijklm", min_size=30, max_size=90)),
+    max_size=30,
+).map("".join)
+DOCS = st.lists(st.one_of(LINE_TEXT, LONG, st.none()), max_size=10)
+FAST = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def assert_same(a: LineBatch, b: LineBatch) -> None:
+    for name in ("doc_offsets", "words", "line_hash", "filtered", "fingerprints", "lengths"):
+        assert np.array_equal(np.asarray(getattr(a, name)), np.asarray(getattr(b, name))), name
+    assert np.array_equal(a.authored.offsets, b.authored.offsets)
+    assert np.array_equal(a.authored.data, b.authored.data)
+    assert a.line_agency.cast(pa.large_string()).equals(b.line_agency.cast(pa.large_string()))
+
+
+@FAST
+@given(DOCS, st.booleans(), st.booleans(), st.integers(0, 3))
+def test_read_lines_equals_stage_functions(
+    docs: list[str | None], credits: bool, quotes: bool, skip: int
+) -> None:
+    texts = pa.array(["pad"] * skip + docs, type=pa.large_string()).slice(skip)
+    assert_same(
+        read_lines(texts, strip_credits=credits, strip_quotes=quotes),
+        read_lines_reference(texts, strip_credits=credits, strip_quotes=quotes),
+    )
+
+
+def test_read_lines_on_a_large_batch() -> None:
+    """Several threads' runs of documents, long lines (the 64-byte windows), all rules."""
+    rng = np.random.default_rng(0)
+    docs = []
+    for _ in range(3000):
+        parts = rng.choice(np.array(TOKENS, dtype=object), size=int(rng.integers(0, 120)))
+        words = " ".join("lorem ipsum dolor" for _ in range(int(rng.integers(0, 30))))
+        docs.append(words + "".join(parts) + words)
+    texts = pa.array(docs, type=pa.large_string())
+    for credits in (True, False):
+        for quotes in (True, False):
+            assert_same(
+                read_lines(texts, strip_credits=credits, strip_quotes=quotes),
+                read_lines_reference(texts, strip_credits=credits, strip_quotes=quotes),
+            )
+
+
+def test_read_lines_quotes_and_credits() -> None:
+    texts = pa.array(
+        [
+            'WASHINGTON (Reuters) - “Hello,” he said. a ""b" c\nReporting by Jane Doe',
+            "«a» „b“ c\n  “an open quote\nHome | News | Sport\nShare",
+        ],
+        type=pa.large_string(),
+    )
+    got = read_lines(texts)
+    assert [got.authored.text(i) for i in range(len(got.authored))] == [
+        "he said a c", "", "c", "", "home news sport", "share",
+    ]  # fmt: skip
+    assert got.line_agency.to_pylist()[:2] == ["Reuters", "Reuters"]
+    assert got.filtered.tolist() == [False, False, True, True, True, True]  # 3 words or fewer
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_join_lines_kernel(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    lens = rng.integers(0, 6, size=200)
+    offsets = np.concatenate(([0], np.cumsum(lens))).astype(np.int64)
+    data = rng.integers(97, 100, size=int(offsets[-1])).astype(np.uint8)
+    per_doc = rng.integers(0, 5, size=60)
+    doc_offsets = np.concatenate(([0], np.cumsum(per_doc))).astype(np.int64)
+    doc_offsets[-1] = 200
+    keep = rng.random(200) < 0.7
+    want = boilerplate.join_lines(offsets, data, keep, doc_offsets)
+    got = join_lines(offsets, data, keep, doc_offsets)
+    assert np.array_equal(want[0], got[0]) and np.array_equal(want[1], got[1])
