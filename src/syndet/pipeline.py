@@ -306,10 +306,20 @@ def learn_corpus_chrome(
 
 
 def sign_partition(
-    part: ReadPart, chrome: np.ndarray, config: Config, bands: int, rows: int
+    part: ReadPart,
+    chrome: np.ndarray,
+    config: Config,
+    bands: int,
+    rows: int,
+    *,
+    sets: bool = True,
 ) -> tuple[SignedPart, list[Skip]]:
     """Phase B of one partition: authored text without the corpus's ``chrome`` lines ->
     shingles -> MinHash signatures -> ``bands`` LSH band keys of ``rows`` values.
+
+    With ``sets=False`` the sorted shingle sets (and ``set_sizes``) are left out: the caller
+    makes them from the sequences, for just the documents that meet in candidate pairs
+    (:func:`sets_of`).
 
     Documents left with fewer than ``k`` words are returned as skips; the signed partition
     holds only the others (possibly none).
@@ -368,10 +378,16 @@ def sign_partition(
         keys = lsh_stage.band_keys(sig, bands, rows)
         seconds["minhash"] += time.perf_counter() - t0
         t0 = time.perf_counter()
-        sets = shingle_stage.unique_shingles(sh)
+        uniq = (
+            shingle_stage.unique_shingles(sh)
+            if sets
+            else shingle_stage.ShingleBatch(
+                np.zeros(len(sh) + 1, dtype=np.int64), np.empty(0, dtype=np.uint64)
+            )
+        )
         seconds["shingle"] += time.perf_counter() - t0
     else:
-        sh = sets = shingle_stage.ShingleBatch(
+        sh = uniq = shingle_stage.ShingleBatch(
             np.zeros(1, dtype=np.int64), np.empty(0, dtype=np.uint64)
         )
         keys = np.empty((bands, 0), dtype=np.uint64)
@@ -380,9 +396,9 @@ def sign_partition(
         fingerprints=part.fingerprints[keep_rows],
         lengths=part.lengths[keep_rows],
         keys=keys,
-        sets=RaggedRef(sets.offsets, sets.hashes),
+        sets=RaggedRef(uniq.offsets, uniq.hashes),
         seqs=RaggedRef(sh.offsets, sh.hashes),
-        set_sizes=np.diff(sets.offsets),
+        set_sizes=np.diff(uniq.offsets),
         agency=[part.agency[i] for i in keep_rows.tolist()],
         republished=part.republished[keep_rows],
         stats=stats,
@@ -628,13 +644,15 @@ class Scanner:
         stats: Counter[str] = Counter()
         scanned = 0
         while read:
-            done, skips = sign_partition(read.pop(0), chrome, cfg, self.bands, self.rows)
+            # no shingle sets: _gather makes them for the documents in candidate pairs only
+            done, skips = sign_partition(
+                read.pop(0), chrome, cfg, self.bands, self.rows, sets=False
+            )
             _add_seconds(seconds, done.seconds)
             stats.update(done.stats)
             for skip in skips:
                 self._record(skip)
             if done.num_rows:
-                done.sets = spill.put(*Spill.get(done.sets))
                 done.seqs = spill.put(*Spill.get(done.seqs))
                 signed.append(done)
                 scanned += done.num_rows
@@ -647,7 +665,7 @@ class Scanner:
             if signed
             else np.empty((self.bands, 0), dtype=np.uint64)
         )
-        parts = [(p.sets, p.seqs, p.num_rows) for p in signed]
+        parts = [(p.seqs, p.num_rows) for p in signed]
         signed.clear()
         n = len(docs.rank)
         seconds["collect"] += time.perf_counter() - t0
@@ -658,7 +676,7 @@ class Scanner:
         self._tick("lsh", n, n)
 
         t0 = time.perf_counter()
-        evidence = _gather(parts, np.unique(cand), docs.fingerprints, docs.lengths, spill)
+        evidence = _gather(parts, np.unique(cand), docs, spill)
 
         def verify(pairs: np.ndarray) -> dict[str, np.ndarray]:
             return _verify_evidence(cfg, pairs, evidence)
@@ -872,30 +890,24 @@ def _take_normalized(
 
 
 def _gather(
-    parts: list[tuple[RaggedRef, RaggedRef, int]],
-    rows: np.ndarray,
-    fingerprints: np.ndarray,
-    lengths: np.ndarray,
-    spill: Spill,
+    parts: list[tuple[RaggedRef, int]], rows: np.ndarray, docs: _Docs, spill: Spill
 ) -> _Evidence:
-    """The shingle sets and sequences of the given corpus rows, read back from the spill."""
-    sets_parts, seqs_parts = [], []
+    """The shingle sequences of the given corpus rows, read back from the spill, and their
+    sorted shingle sets, made here for just these rows (whose ``docs.set_sizes`` are set:
+    clustering reads them for documents in pairs only)."""
+    seqs_parts = []
     start = 0
-    for sets_ref, seqs_ref, count in parts:
+    for seqs_ref, count in parts:
         local = rows[(rows >= start) & (rows < start + count)] - start
         if local.size:
-            sets_parts.append(ragged_take(*spill.get(sets_ref), local))
             seqs_parts.append(ragged_take(*spill.get(seqs_ref), local))
         start += count
     index = np.full(start, -1, dtype=np.int64)
     index[rows] = np.arange(len(rows))
-    return _Evidence(
-        shingle_stage.ShingleBatch(*ragged_concat(sets_parts)),
-        shingle_stage.ShingleBatch(*ragged_concat(seqs_parts)),
-        index,
-        fingerprints,
-        lengths,
-    )
+    seqs = shingle_stage.ShingleBatch(*ragged_concat(seqs_parts))
+    sets = shingle_stage.unique_shingles(seqs)
+    docs.set_sizes[rows] = np.diff(sets.offsets)
+    return _Evidence(sets, seqs, index, docs.fingerprints, docs.lengths)
 
 
 def _verify_evidence(config: Config, pairs: np.ndarray, ev: _Evidence) -> dict[str, np.ndarray]:
