@@ -101,3 +101,37 @@ def test_join_lines_kernel(seed: int) -> None:
     want = boilerplate.join_lines(offsets, data, keep, doc_offsets)
     got = join_lines(offsets, data, keep, doc_offsets)
     assert np.array_equal(want[0], got[0]) and np.array_equal(want[1], got[1])
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.lists(
+            st.tuples(st.integers(0, 12), st.integers(0, 30), st.integers(1, 300)), max_size=60
+        ),
+        max_size=5,
+    ),
+    st.sampled_from([1, 2, 16, 256]),
+)
+def test_learn_chrome_parts_equals_learn_chrome(
+    parts: list[list[tuple[int, int, int]]], buckets: int
+) -> None:
+    # few distinct hashes spread over the buckets (top bits), few documents: real runs
+    spread = np.array([(i * 0x9E3779B97F4A7C15) % 2**64 for i in range(13)], dtype=np.uint64)
+    arrays = [
+        (
+            spread[np.array([h for h, _, _ in p], dtype=np.int64)],
+            np.array([d for _, d, _ in p], dtype=np.int64),
+            np.array([w for _, _, w in p], dtype=np.int64),
+        )
+        for p in parts
+    ]
+    kw = dict(min_docs=2, own_words=5, own_share=0.5, short_words=3, long_words=250)
+    want = boilerplate.learn_chrome(
+        np.concatenate([a[0] for a in arrays]) if arrays else np.empty(0, np.uint64),
+        np.concatenate([a[1] for a in arrays]) if arrays else np.empty(0, np.int64),
+        np.concatenate([a[2] for a in arrays]) if arrays else np.empty(0, np.int64),
+        **kw,
+    )
+    got = boilerplate.learn_chrome_parts(arrays, buckets=buckets, **kw)
+    assert np.array_equal(want, got)

@@ -104,7 +104,7 @@ def candidate_pairs(
     rank = np.asarray(rank, dtype=np.int64)
     order_by_rank = np.argsort(rank, kind="stable")
     # Most keys are held by one document and make no pair: only the others are sorted.
-    shared = shared_keys(np.ascontiguousarray(keys), order_by_rank)
+    shared = shared_keys(keys, order_by_rank)  # any layout: no copy of a view's keys
     parts = []
     bucket_pairs = capped = dropped = 0
     for band in range(bands):
