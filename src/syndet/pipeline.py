@@ -77,6 +77,8 @@ ENGINES = ("local", "dask")
 _NO_DATE = np.iinfo(np.int64).min
 #: Candidate pairs verified at once by the local engine (with their documents' shingles).
 _VERIFY_CHUNK = 1 << 15
+#: Partitions between two hand-backs of freed memory (each costs a few milliseconds).
+_RELEASE_EVERY = 4
 _META = ("url", "published", "source", "title", "origin")
 
 
@@ -276,9 +278,9 @@ def read_partition(
         lengths=lines.lengths,
         agency=boilerplate_stage.agency_of(line_agency, lines.doc_offsets),
         doc_offsets=lines.doc_offsets,
-        line_doc=line_doc + first_row,
+        line_doc=(line_doc + first_row).astype(np.int32),  # held for the whole corpus
         line_hash=lines.line_hash,
-        line_words=words,
+        line_words=words.astype(np.int32),
         line_dropped=dropped,
         credit_lines=int(pc.sum(pc.is_valid(line_agency)).as_py() or 0),
         republished=boilerplate_stage.republished(line_agency, lines.doc_offsets),
@@ -634,12 +636,14 @@ class Scanner:
             seen += batch.num_rows
             read.append(part)
             del batch, part
-            _release_memory()
+            if len(read) % _RELEASE_EVERY == 0:
+                _release_memory()
             self._tick("reading", seen)
 
         # Corpus-wide: which lines are chrome.
         t0 = time.perf_counter()
         chrome = learn_corpus_chrome(cfg, [p.chrome_lines() for p in read])
+        _release_memory()
         seconds["boilerplate"] += time.perf_counter() - t0
 
         # Phase B, per partition: authored text -> shingles -> signatures -> band keys.
@@ -665,7 +669,8 @@ class Scanner:
                 signed.append(done)
                 scanned += done.num_rows
             del done
-            _release_memory()
+            if len(read) % _RELEASE_EVERY == 0:
+                _release_memory()
             self._tick("signatures", scanned)
 
         t0 = time.perf_counter()
