@@ -9,7 +9,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from syndet import boilerplate
-from syndet._lines import LineBatch, join_lines, read_lines, read_lines_reference
+from syndet._arrays import ragged_take
+from syndet._lines import (
+    LineBatch,
+    join_lines,
+    join_lines_words,
+    read_lines,
+    read_lines_reference,
+    take_rows,
+)
+from syndet.normalize import NormalizedBatch
 
 # Pieces that exercise every rule: quotation marks of each kind, credit and tweet triggers,
 # link separators, RE2 whitespace and not-whitespace, characters the normalization kernel
@@ -100,6 +109,27 @@ def test_join_lines_kernel(seed: int) -> None:
     keep = rng.random(200) < 0.7
     want = boilerplate.join_lines(offsets, data, keep, doc_offsets)
     got = join_lines(offsets, data, keep, doc_offsets)
+    assert np.array_equal(want[0], got[0]) and np.array_equal(want[1], got[1])
+    data[rng.random(len(data)) < 0.3] = 32  # spaces inside lines (never at their edges here)
+    for i in np.flatnonzero(lens):
+        data[[offsets[i], offsets[i + 1] - 1]] = 97
+    joined = join_lines_words(offsets, data, keep, doc_offsets)
+    want_words = NormalizedBatch(joined[0], joined[1]).word_counts()
+    assert np.array_equal(joined[2], want_words)
+
+
+@settings(deadline=None)  # the first call compiles or loads the kernel
+@given(st.lists(st.lists(st.integers(0, 2**64 - 1), max_size=6), max_size=12), st.data())
+def test_take_rows_equals_ragged_take(rows_values: list[list[int]], data: st.DataObject) -> None:
+    offsets = np.concatenate(([0], np.cumsum([len(r) for r in rows_values]))).astype(np.int64)
+    values = np.array([v for r in rows_values for v in r], dtype=np.uint64)
+    n = len(rows_values)
+    rows = np.array(
+        data.draw(st.lists(st.integers(0, max(n - 1, 0)), max_size=10 if n else 0)),
+        dtype=np.int64,
+    )
+    want = ragged_take(offsets, values, rows)
+    got = take_rows(offsets, values, rows)
     assert np.array_equal(want[0], got[0]) and np.array_equal(want[1], got[1])
 
 

@@ -25,7 +25,14 @@ from syndet import normalize as normalize_stage
 if TYPE_CHECKING:
     import pyarrow as pa
 
-__all__ = ["LineBatch", "join_lines", "read_lines", "read_lines_reference"]
+__all__ = [
+    "LineBatch",
+    "join_lines",
+    "join_lines_words",
+    "read_lines",
+    "read_lines_reference",
+    "take_rows",
+]
 
 
 @dataclass
@@ -163,10 +170,29 @@ def join_lines(
     offsets: np.ndarray, data: np.ndarray, keep: np.ndarray, doc_offsets: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """:func:`syndet.boilerplate.join_lines` as a parallel kernel (same output)."""
-    out_off, out = _kernels().join(
+    out_off, out, _ = join_lines_words(offsets, data, keep, doc_offsets)
+    return out_off, out
+
+
+def join_lines_words(
+    offsets: np.ndarray, data: np.ndarray, keep: np.ndarray, doc_offsets: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`join_lines` and the words of each joined text (``NormalizedBatch.word_counts``)."""
+    out_off, out, words = _kernels().join(
         np.ascontiguousarray(offsets, dtype=np.int64),
         np.ascontiguousarray(data, dtype=np.uint8),
         np.ascontiguousarray(keep, dtype=np.bool_),
         np.ascontiguousarray(doc_offsets, dtype=np.int64),
     )
-    return out_off, out
+    return out_off, out, words
+
+
+def take_rows(
+    offsets: np.ndarray, values: np.ndarray, rows: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`syndet._arrays.ragged_take` as a parallel kernel (same output)."""
+    return _kernels().take_rows(  # type: ignore[no-any-return]
+        np.ascontiguousarray(offsets, dtype=np.int64),
+        values,
+        np.ascontiguousarray(rows, dtype=np.int64),
+    )

@@ -44,7 +44,7 @@ from syndet import normalize as normalize_stage
 from syndet import shingle as shingle_stage
 from syndet import verify as verify_stage
 from syndet._arrays import ragged_concat, ragged_take
-from syndet._lines import join_lines, read_lines
+from syndet._lines import join_lines_words, read_lines, take_rows
 from syndet.config import DEFAULT_CONFIG, Config
 from syndet.engine import RaggedRef, Spill
 from syndet.errors import BadDocumentError, ConfigError, CorpusError
@@ -335,9 +335,8 @@ def sign_partition(
     is_chrome = boilerplate_stage.is_chrome(part.line_hash, chrome)
     keep = ~part.line_dropped & ~is_chrome
     line_off, line_data = Spill.get(part.authored)
-    off, data = join_lines(line_off, line_data, keep, part.doc_offsets)
+    off, data, words = join_lines_words(line_off, line_data, keep, part.doc_offsets)
     norm = normalize_stage.NormalizedBatch(off, data)
-    words = norm.word_counts()
     stats["lines"] += int((part.line_words > 0).sum())
     stats["lines_filtered"] += int((part.line_dropped & (part.line_words > 0)).sum())
     stats["lines_chrome"] += int((is_chrome & ~part.line_dropped).sum())
@@ -643,6 +642,8 @@ class Scanner:
         # Corpus-wide: which lines are chrome.
         t0 = time.perf_counter()
         chrome = learn_corpus_chrome(cfg, [p.chrome_lines() for p in read])
+        for p in read:  # only chrome learning needed them
+            p.line_doc = p.line_doc[:0]
         _release_memory()
         seconds["boilerplate"] += time.perf_counter() - t0
 
@@ -669,7 +670,7 @@ class Scanner:
                 signed.append(done)
                 scanned += done.num_rows
             del done
-            if len(read) % _RELEASE_EVERY == 0:
+            if len(read) % 2 == 0:  # the band keys are all allocated: keep the peak low
                 _release_memory()
             self._tick("signatures", scanned)
 
@@ -948,7 +949,7 @@ def _gather(
     for seqs_ref, count in parts:  # rows are sorted (np.unique)
         lo, hi = np.searchsorted(rows, [start, start + count])
         if hi > lo:
-            seqs_parts.append(ragged_take(*spill.get(seqs_ref), rows[lo:hi] - start))
+            seqs_parts.append(take_rows(*spill.get(seqs_ref), rows[lo:hi] - start))
         start += count
     index = np.full(start, -1, dtype=np.int64)
     index[rows] = np.arange(len(rows))

@@ -619,18 +619,23 @@ def _join_doc(
 
 @nb.njit(cache=True, parallel=True)
 def join(off: np.ndarray, data: np.ndarray, keep: np.ndarray, doc_offsets: np.ndarray) -> Any:
-    """Each document's kept non-empty lines joined with single spaces (Arrow layout)."""
+    """Each document's kept non-empty lines joined with single spaces (Arrow layout), and
+    its words."""
     n = doc_offsets.shape[0] - 1
     lens = np.zeros(n, dtype=np.int64)
+    words = np.zeros(n, dtype=np.int64)
     for d in nb.prange(n):
         t = 0
         c = 0
+        w = 0
         for line in range(doc_offsets[d], doc_offsets[d + 1]):
             ln = off[line + 1] - off[line]
             if ln > 0 and keep[line]:
                 t += ln
                 c += 1
+                w += _spaces(data, off[line], off[line + 1]) + 1
         lens[d] = t + c - 1 if c > 0 else 0
+        words[d] = w
     out_off = np.empty(n + 1, dtype=np.int64)
     out_off[0] = 0
     for d in range(n):
@@ -638,7 +643,27 @@ def join(off: np.ndarray, data: np.ndarray, keep: np.ndarray, doc_offsets: np.nd
     out = np.empty(out_off[n], dtype=np.uint8)
     for d in nb.prange(n):
         _join_doc(off, data, keep, doc_offsets[d], doc_offsets[d + 1], out, out_off[d])
-    return out_off, out
+    return out_off, out, words
+
+
+@nb.njit(cache=True, inline="always")
+def _spaces(data: np.ndarray, a: int, b: int) -> int:
+    """Spaces in data[a:b] (64 bytes per compare where the buffer allows)."""
+    nbytes = data.shape[0]
+    c = 0
+    i = a
+    while i < b and i + 64 <= nbytes:
+        m = eq_mask64(data, i, SPACE)
+        if b - i < 64:
+            m &= (u64(1) << u64(b - i)) - u64(1)
+        while m:  # one popcnt
+            m &= m - u64(1)
+            c += 1
+        i += 64
+    while i < b:
+        c += data[i] == SPACE
+        i += 1
+    return c
 
 
 @nb.njit(cache=True, parallel=True)
@@ -667,10 +692,7 @@ def line_stats(off: np.ndarray, data: np.ndarray, doc_offsets: np.ndarray, chunk
                 a, b = off[line], off[line + 1]
                 hashes[line] = xxh64(data, a, b, u64(0))
                 if b > a:
-                    w = 1
-                    for i in range(a, b):
-                        w += data[i] == SPACE
-                    words[line] = w
+                    words[line] = _spaces(data, a, b) + 1
                     if p > 0:
                         scratch[p] = SPACE
                         p += 1
@@ -679,3 +701,21 @@ def line_stats(off: np.ndarray, data: np.ndarray, doc_offsets: np.ndarray, chunk
             fps[d] = xxh64(scratch, 0, p, u64(0))
             lens[d] = p
     return words, hashes, fps, lens
+
+
+@nb.njit(cache=True, parallel=True)
+def take_rows(offsets: np.ndarray, values: np.ndarray, rows: np.ndarray) -> Any:
+    """The given rows of a ragged array, in that order: ``(offsets, values)``."""
+    m = rows.shape[0]
+    out_off = np.empty(m + 1, dtype=np.int64)
+    out_off[0] = 0
+    for i in range(m):
+        r = rows[i]
+        out_off[i + 1] = out_off[i] + (offsets[r + 1] - offsets[r])
+    out = np.empty(out_off[m], dtype=values.dtype)
+    for i in nb.prange(m):
+        a = offsets[rows[i]]
+        o = out_off[i]
+        for j in range(out_off[i + 1] - o):
+            out[o + j] = values[a + j]
+    return out_off, out
