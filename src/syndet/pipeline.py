@@ -43,7 +43,7 @@ from syndet import minhash as minhash_stage
 from syndet import normalize as normalize_stage
 from syndet import shingle as shingle_stage
 from syndet import verify as verify_stage
-from syndet._arrays import ragged_concat, ragged_take
+from syndet._arrays import ragged_take
 from syndet._lines import join_lines_words, read_lines, take_rows
 from syndet.config import DEFAULT_CONFIG, Config
 from syndet.engine import RaggedRef, Spill
@@ -690,18 +690,15 @@ class Scanner:
         self._tick("lsh", n, n)
 
         t0 = time.perf_counter()
+        store = _EvidenceStore(parts, np.unique(cand), docs, spill)
 
         def verify(pairs: np.ndarray) -> dict[str, np.ndarray]:
             # In chunks of pairs, each with the shingles of just its documents: all the
             # candidates' shingles at once were 1.6 GB at 1M documents.
             out: list[dict[str, np.ndarray]] = []
-            for lo in range(0, len(pairs), _VERIFY_CHUNK):
+            for lo in range(0, max(len(pairs), 1), _VERIFY_CHUNK):
                 chunk = pairs[lo : lo + _VERIFY_CHUNK]
-                evidence = _gather(parts, np.unique(chunk), docs, spill)
-                out.append(_verify_evidence(cfg, chunk, evidence))
-                del evidence
-            if not out:
-                out.append(_verify_evidence(cfg, pairs, _gather(parts, pairs[:0, 0], docs, spill)))
+                out.append(_verify_evidence(cfg, chunk, store.evidence(np.unique(chunk), docs)))
             return {k: np.concatenate([o[k] for o in out]) for k in out[0]}
 
         scores = verify(cand)
@@ -938,25 +935,96 @@ def _take_normalized(
     return normalize_stage.NormalizedBatch(*ragged_take(norm.offsets, norm.data, rows))
 
 
-def _gather(
-    parts: list[tuple[RaggedRef, int]], rows: np.ndarray, docs: _Docs, spill: Spill
-) -> _Evidence:
-    """The shingle sequences of the given corpus rows, read back from the spill, and their
-    sorted shingle sets, made here for just these rows (whose ``docs.set_sizes`` are set:
-    clustering reads them for documents in pairs only)."""
-    seqs_parts = []
-    start = 0
-    for seqs_ref, count in parts:  # rows are sorted (np.unique)
-        lo, hi = np.searchsorted(rows, [start, start + count])
-        if hi > lo:
-            seqs_parts.append(take_rows(*spill.get(seqs_ref), rows[lo:hi] - start))
-        start += count
-    index = np.full(start, -1, dtype=np.int64)
-    index[rows] = np.arange(len(rows))
-    seqs = shingle_stage.ShingleBatch(*ragged_concat(seqs_parts))
-    sets = shingle_stage.unique_shingles(seqs)
-    docs.set_sizes[rows] = np.diff(sets.offsets)
-    return _Evidence(sets, seqs, index, docs.fingerprints, docs.lengths)
+class _EvidenceStore:
+    """The shingle sequences and sorted sets of the documents in candidate pairs.
+
+    Made once, in one pass over the spilled partitions in row order (the sets sorted once per
+    document), and written to two files of the spill folder that each chunk of pairs to
+    verify reads back row by row (kept in memory when the scan does not spill). Reading the
+    chunks' rows from every partition's memory-mapped shingles instead touched pages all
+    over them and sorted the sets again for every chunk and every clustering round.
+    """
+
+    def __init__(
+        self, parts: list[tuple[RaggedRef, int]], rows: np.ndarray, docs: _Docs, spill: Spill
+    ) -> None:
+        import os
+
+        self.rows = rows  # sorted corpus rows
+        self.n = len(docs.rank)
+        self.dir = spill.dir
+        seq_lens, set_lens = [], []
+        seq_mem: list[np.ndarray] = []
+        set_mem: list[np.ndarray] = []
+        files = None
+        if self.dir is not None:
+            self.seq_path = os.path.join(self.dir, "evidence-seqs.bin")
+            self.set_path = os.path.join(self.dir, "evidence-sets.bin")
+            files = (open(self.seq_path, "wb"), open(self.set_path, "wb"))  # noqa: SIM115
+        try:
+            start = 0
+            for seqs_ref, count in parts:
+                lo, hi = np.searchsorted(rows, [start, start + count])
+                if hi > lo:
+                    seqs = shingle_stage.ShingleBatch(
+                        *take_rows(*spill.get(seqs_ref), rows[lo:hi] - start)
+                    )
+                    sets = shingle_stage.unique_shingles(seqs)
+                    seq_lens.append(np.diff(seqs.offsets))
+                    set_lens.append(np.diff(sets.offsets))
+                    if files is not None:
+                        files[0].write(np.ascontiguousarray(seqs.hashes).tobytes())
+                        files[1].write(np.ascontiguousarray(sets.hashes).tobytes())
+                    else:
+                        seq_mem.append(seqs.hashes)
+                        set_mem.append(sets.hashes)
+                start += count
+        finally:
+            if files is not None:
+                files[0].close()
+                files[1].close()
+        empty = np.empty(0, dtype=np.int64)
+        self.seq_off = np.concatenate(([0], np.cumsum(np.concatenate(seq_lens or [empty]))))
+        self.set_off = np.concatenate(([0], np.cumsum(np.concatenate(set_lens or [empty]))))
+        self.seq_off = self.seq_off.astype(np.int64)
+        self.set_off = self.set_off.astype(np.int64)
+        docs.set_sizes[rows] = np.diff(self.set_off)  # clustering reads them
+        if files is None:
+            u64 = np.empty(0, dtype=np.uint64)
+            self.seq_data = np.concatenate(seq_mem or [u64])
+            self.set_data = np.concatenate(set_mem or [u64])
+
+    def _read(self, path: str, off: np.ndarray, pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        lens = off[pos + 1] - off[pos]
+        out_off = np.zeros(len(pos) + 1, dtype=np.int64)
+        np.cumsum(lens, out=out_off[1:])
+        out = np.empty(int(out_off[-1]), dtype=np.uint64)
+        view = memoryview(out.view(np.uint8).data)
+        with open(path, "rb", buffering=0) as f:
+            starts, sizes = (off[pos] * 8).tolist(), (lens * 8).tolist()
+            for o, a, b in zip((out_off[:-1] * 8).tolist(), starts, sizes, strict=True):
+                f.seek(a)
+                f.readinto(view[o : o + b])
+        return out_off, out
+
+    def evidence(self, rows: np.ndarray, docs: _Docs) -> _Evidence:
+        """What the verifier needs for pairs among the given (sorted, candidate) rows."""
+        pos = np.searchsorted(self.rows, rows)
+        if self.dir is not None:
+            sets = self._read(self.set_path, self.set_off, pos)
+            seqs = self._read(self.seq_path, self.seq_off, pos)
+        else:
+            sets = take_rows(self.set_off, self.set_data, pos)
+            seqs = take_rows(self.seq_off, self.seq_data, pos)
+        index = np.full(self.n, -1, dtype=np.int64)
+        index[rows] = np.arange(len(rows))
+        return _Evidence(
+            shingle_stage.ShingleBatch(*sets),
+            shingle_stage.ShingleBatch(*seqs),
+            index,
+            docs.fingerprints,
+            docs.lengths,
+        )
 
 
 def _verify_evidence(config: Config, pairs: np.ndarray, ev: _Evidence) -> dict[str, np.ndarray]:
