@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
+from typing import Any
+
 import numpy as np
 import pyarrow as pa
 import pytest
@@ -165,3 +168,25 @@ def test_learn_chrome_parts_equals_learn_chrome(
     )
     got = boilerplate.learn_chrome_parts(arrays, buckets=buckets, **kw)
     assert np.array_equal(want, got)
+
+
+@pytest.mark.parametrize("spilled", [False, True])
+def test_band_pairs_equal_candidate_pairs(tmp_path: Any, spilled: bool) -> None:
+    """The local engine bands spilled per-partition keys a few bands at a time: the same
+    pairs and stats as candidate_pairs on the whole key matrix (capped buckets included)."""
+    from syndet import lsh
+    from syndet.engine import Spill
+    from syndet.pipeline import _band_pairs, _put_keys
+
+    rng = np.random.default_rng(3)
+    n, bands = 700, 19
+    keys = rng.integers(0, 40, size=(bands, n)).astype(np.uint64)  # big buckets
+    keys[5] = rng.integers(0, 2**63, size=n).astype(np.uint64)  # a band of singletons
+    rank = rng.permutation(n).astype(np.int64)
+    want, stats = lsh.candidate_pairs(keys, rank, max_bucket=6)
+    spill = Spill(str(tmp_path) if spilled else None)
+    cuts = [0, 100, 101, 400, n]
+    parts = [_put_keys(spill, keys[:, a:b]) for a, b in itertools.pairwise(cuts)]
+    got, got_stats = _band_pairs(parts, rank, bands, 6)
+    assert np.array_equal(want, got)
+    assert stats == got_stats

@@ -26,10 +26,13 @@ give the same results on both.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import itertools
+import threading
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -75,8 +78,13 @@ ProgressCallback = Callable[[str, int, "int | None"], None]
 ENGINES = ("local", "dask")
 
 _NO_DATE = np.iinfo(np.int64).min
+#: Per thread: the skips the reader reports while running ahead (see Scanner._prefetch).
+_PREFETCH = threading.local()
 #: Candidate pairs verified at once by the local engine (with their documents' shingles).
 _VERIFY_CHUNK = 1 << 15
+#: Bands banded at once by the local engine (their keys are loaded from the spill).
+_BAND_GROUP = 8
+_KEY_FILES = itertools.count()
 #: Partitions between two hand-backs of freed memory (each costs a few milliseconds).
 _RELEASE_EVERY = 4
 _META = ("url", "published", "source", "title", "origin")
@@ -582,8 +590,60 @@ class Scanner:
     # -- internals ------------------------------------------------------------------------
 
     def _record(self, skip: Skip) -> None:
+        held = getattr(_PREFETCH, "skips", None)
+        if held is not None:  # the reader runs ahead on its own thread: recorded in order later
+            held.append(skip)
+            return
         self._skips.append(skip)
         self._notify(skip)
+
+    def _prefetch(self, batches: Iterable[pa.Table]) -> Iterator[pa.Table]:
+        """``batches``, read ahead on another thread (up to two), so that decoding and
+        conforming the next batch overlaps the kernels working on this one (Arrow and the
+        phase-A kernel release the GIL). Skips the reader reports while making a batch are
+        recorded when that batch is taken, in the order a sequential read gives."""
+        import queue
+        import threading
+
+        if self.strict:  # a skip must stop the scan where it happens
+            yield from batches
+            return
+        q: queue.Queue[tuple[Any, list[Skip], BaseException | None]] = queue.Queue(maxsize=2)
+        stop = threading.Event()
+
+        def produce() -> None:
+            it = iter(batches)
+            while not stop.is_set():
+                held: list[Skip] = []
+                _PREFETCH.skips = held
+                try:
+                    batch = next(it, None)
+                except BaseException as exc:  # re-raised on the scan's thread
+                    q.put((None, held, exc))
+                    return
+                finally:
+                    _PREFETCH.skips = None
+                q.put((batch, held, None))
+                if batch is None:
+                    return
+
+        worker = threading.Thread(target=produce, name="syndet-read", daemon=True)
+        worker.start()
+        try:
+            while True:
+                batch, held, exc = q.get()
+                for skip in held:
+                    self._record(skip)
+                if exc is not None:
+                    raise exc
+                if batch is None:
+                    return
+                yield batch
+        finally:
+            stop.set()
+            while worker.is_alive():  # unblock a pending put, then let the thread end
+                with contextlib.suppress(queue.Empty):
+                    q.get(timeout=0.1)
 
     def _notify(self, skip: Skip) -> None:
         if self.on_skip is not None:
@@ -620,7 +680,7 @@ class Scanner:
         # Phase A, per partition: lines, credits, quotes, line hashes for chrome learning.
         read: list[ReadPart] = []
         seen = 0
-        it = iter(batches)
+        it = iter(self._prefetch(batches))
         while True:
             t0 = time.perf_counter()
             batch = next(it, None)
@@ -651,9 +711,9 @@ class Scanner:
         signed: list[SignedPart] = []
         stats: Counter[str] = Counter()
         scanned = 0
-        # Every partition's band keys go straight into one matrix (656 bytes per document with
-        # 82 bands: concatenating them at the end held them twice).
-        all_keys = np.empty((self.bands, seen), dtype=np.uint64)
+        # Band keys (656 bytes per document with 82 bands) are spilled per partition and
+        # banded a few bands at a time (_band_pairs): in memory they were a third of the peak.
+        key_parts: list[np.ndarray | str] = []
         while read:
             # no shingle sets: _gather makes them for the documents in candidate pairs only
             done, skips = sign_partition(
@@ -665,26 +725,24 @@ class Scanner:
                 self._record(skip)
             if done.num_rows:
                 done.seqs = spill.put(*Spill.get(done.seqs))
-                all_keys[:, scanned : scanned + done.num_rows] = done.keys
+                key_parts.append(_put_keys(spill, done.keys))
                 done.keys = done.keys[:, :0]
                 signed.append(done)
                 scanned += done.num_rows
             del done
-            if len(read) % 2 == 0:  # the band keys are all allocated: keep the peak low
+            if len(read) % _RELEASE_EVERY == 0:
                 _release_memory()
             self._tick("signatures", scanned)
 
         t0 = time.perf_counter()
         docs = collect_docs(signed)
-        keys = all_keys[:, :scanned]
         parts = [(p.seqs, p.num_rows) for p in signed]
         signed.clear()
         n = len(docs.rank)
         seconds["collect"] += time.perf_counter() - t0
 
         t0 = time.perf_counter()
-        cand, cstats = lsh_stage.candidate_pairs(keys, docs.rank, max_bucket=cfg.lsh.max_bucket)
-        del keys, all_keys
+        cand, cstats = _band_pairs(key_parts, docs.rank, self.bands, cfg.lsh.max_bucket)
         _release_memory()
         seconds["lsh"] += time.perf_counter() - t0
         self._tick("lsh", n, n)
@@ -933,6 +991,58 @@ def _take_normalized(
     norm: normalize_stage.NormalizedBatch, rows: np.ndarray
 ) -> normalize_stage.NormalizedBatch:
     return normalize_stage.NormalizedBatch(*ragged_take(norm.offsets, norm.data, rows))
+
+
+def _put_keys(spill: Spill, keys: np.ndarray) -> np.ndarray | str:
+    """One partition's ``(bands, rows)`` band keys, spilled (a path) or kept (the array)."""
+    import os
+
+    if spill.dir is None:
+        return keys
+    path = os.path.join(spill.dir, f"keys-{next(_KEY_FILES)}.npy")
+    np.save(path, np.ascontiguousarray(keys))
+    return path
+
+
+def _band_pairs(
+    key_parts: list[np.ndarray | str], rank: np.ndarray, bands: int, max_bucket: int
+) -> tuple[np.ndarray, lsh_stage.CandidateStats]:
+    """:func:`syndet.lsh.candidate_pairs` of the partitions' keys side by side, computed
+    ``_BAND_GROUP`` bands at a time (each band's buckets are its own; the pairs of all bands
+    are merged as candidate_pairs merges them), so that only those bands' keys are loaded."""
+    n = len(rank)
+    if not key_parts or n == 0:
+        return lsh_stage.candidate_pairs(np.empty((bands, n), dtype=np.uint64), rank)
+    found = []
+    bucket_pairs = capped = dropped = 0
+    for b0 in range(0, bands, _BAND_GROUP):
+        b1 = min(b0 + _BAND_GROUP, bands)
+        cols = []
+        for part in key_parts:
+            keys = np.load(part, mmap_mode="r") if isinstance(part, str) else part
+            cols.append(np.array(keys[b0:b1]))
+            del keys
+        pairs, stats = lsh_stage.candidate_pairs(
+            np.concatenate(cols, axis=1), rank, max_bucket=max_bucket
+        )
+        del cols
+        # packed by rank as candidate_pairs packs them: sorted, they are its order
+        first = rank[pairs[:, 0]].astype(np.uint64)
+        found.append((first << np.uint64(32)) | rank[pairs[:, 1]].astype(np.uint64))
+        bucket_pairs += stats.bucket_pairs
+        capped += stats.capped_buckets
+        dropped += stats.pairs_not_expanded
+    packed = np.unique(np.concatenate(found))
+    order_by_rank = np.argsort(rank, kind="stable")
+    lo = (packed >> np.uint64(32)).astype(np.int64)
+    hi = (packed & np.uint64(0xFFFFFFFF)).astype(np.int64)
+    pairs = np.stack([order_by_rank[lo], order_by_rank[hi]], axis=1)
+    return pairs, lsh_stage.CandidateStats(
+        bucket_pairs=int(bucket_pairs),
+        candidate_pairs=len(pairs),
+        capped_buckets=int(capped),
+        pairs_not_expanded=int(dropped),
+    )
 
 
 class _EvidenceStore:

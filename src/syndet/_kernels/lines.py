@@ -488,7 +488,7 @@ def _count_nl(data: np.ndarray, a: int, b: int) -> int:
     return c
 
 
-@nb.njit(cache=True, parallel=True)
+@nb.njit(cache=True, parallel=True, nogil=True)
 def read_lines(
     offsets: np.ndarray,
     data: np.ndarray,
