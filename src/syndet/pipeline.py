@@ -83,7 +83,7 @@ _PREFETCH = threading.local()
 #: Candidate pairs verified at once by the local engine (with their documents' shingles).
 _VERIFY_CHUNK = 1 << 15
 #: Bands banded at once by the local engine (their keys are loaded from the spill).
-_BAND_GROUP = 8
+_BAND_GROUP = 16
 _KEY_FILES = itertools.count()
 #: Partitions between two hand-backs of freed memory (each costs a few milliseconds).
 _RELEASE_EVERY = 4
@@ -712,7 +712,7 @@ class Scanner:
         stats: Counter[str] = Counter()
         scanned = 0
         # Band keys (656 bytes per document with 82 bands) are spilled per partition and
-        # banded a few bands at a time (_band_pairs): in memory they were a third of the peak.
+        # banded 16 bands at a time (_band_pairs): in memory they were a third of the peak.
         key_parts: list[np.ndarray | str] = []
         while read:
             # no shingle sets: _gather makes them for the documents in candidate pairs only
