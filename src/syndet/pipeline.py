@@ -134,6 +134,10 @@ class SignedPart:
     republished: np.ndarray
     stats: Counter[str] = field(default_factory=Counter)  # boilerplate counts, for the summary
     seconds: dict[str, float] = field(default_factory=dict)
+    #: the read partition's documents kept here, and its lines kept (not filtered, not chrome):
+    #: the local engine makes a candidate's shingles again from them instead of spilling all
+    rows: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    line_keep: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=bool))
 
     @property
     def num_rows(self) -> int:
@@ -413,6 +417,8 @@ def sign_partition(
         republished=part.republished[keep_rows],
         stats=stats,
         seconds=dict(seconds),
+        rows=keep_rows,
+        line_keep=keep,
     )
     return signed, skips
 
@@ -714,29 +720,32 @@ class Scanner:
         # Band keys (656 bytes per document with 82 bands) are spilled per partition and
         # banded 16 bands at a time (_band_pairs): in memory they were a third of the peak.
         key_parts: list[np.ndarray | str] = []
+        sources: list[tuple[RaggedRef, np.ndarray, np.ndarray, np.ndarray]] = []
         while read:
-            # no shingle sets: _gather makes them for the documents in candidate pairs only
-            done, skips = sign_partition(
-                read.pop(0), chrome, cfg, self.bands, self.rows, sets=False
-            )
+            # No shingle sets, and the shingles are not kept: _EvidenceStore makes both again
+            # from the spilled authored lines for the documents in candidate pairs only.
+            part = read.pop(0)
+            done, skips = sign_partition(part, chrome, cfg, self.bands, self.rows, sets=False)
             _add_seconds(seconds, done.seconds)
             stats.update(done.stats)
             for skip in skips:
                 self._record(skip)
             if done.num_rows:
-                done.seqs = spill.put(*Spill.get(done.seqs))
+                sources.append((part.authored, done.line_keep, part.doc_offsets, done.rows))
+                done.seqs = done.sets
+                done.line_keep = done.line_keep[:0]
                 key_parts.append(_put_keys(spill, done.keys))
                 done.keys = done.keys[:, :0]
                 signed.append(done)
                 scanned += done.num_rows
-            del done
+            del done, part
             if len(read) % _RELEASE_EVERY == 0:
                 _release_memory()
             self._tick("signatures", scanned)
 
         t0 = time.perf_counter()
         docs = collect_docs(signed)
-        parts = [(p.seqs, p.num_rows) for p in signed]
+        parts = [(src, p.num_rows) for src, p in zip(sources, signed, strict=True)]
         signed.clear()
         n = len(docs.rank)
         seconds["collect"] += time.perf_counter() - t0
@@ -748,7 +757,7 @@ class Scanner:
         self._tick("lsh", n, n)
 
         t0 = time.perf_counter()
-        store = _EvidenceStore(parts, np.unique(cand), docs, spill)
+        store = _EvidenceStore(parts, np.unique(cand), docs, spill, cfg)
 
         def verify(pairs: np.ndarray) -> dict[str, np.ndarray]:
             # In chunks of pairs, each with the shingles of just its documents: all the
@@ -1045,6 +1054,27 @@ def _band_pairs(
     )
 
 
+def _shingles_again(
+    authored: RaggedRef,
+    keep: np.ndarray,
+    doc_offsets: np.ndarray,
+    docs: np.ndarray,
+    config: Config,
+) -> shingle_stage.ShingleBatch:
+    """The shingles (in text order) of some documents of a read partition, made again as
+    :func:`sign_partition` made them: their kept authored lines joined, then shingled."""
+    line_off, line_data = Spill.get(authored)
+    counts = doc_offsets[docs + 1] - doc_offsets[docs]
+    sub_doc_offsets = np.zeros(len(docs) + 1, dtype=np.int64)
+    np.cumsum(counts, out=sub_doc_offsets[1:])
+    lines = np.repeat(doc_offsets[docs] - sub_doc_offsets[:-1], counts) + np.arange(
+        sub_doc_offsets[-1], dtype=np.int64
+    )
+    sub_off, sub_data = take_rows(line_off, line_data, lines)
+    off, data, _ = join_lines_words(sub_off, sub_data, keep[lines], sub_doc_offsets)
+    return shingle_stage.shingle_batch(off, data, config.shingle.k, config.shingle.seed)
+
+
 class _EvidenceStore:
     """The shingle sequences and sorted sets of the documents in candidate pairs.
 
@@ -1056,7 +1086,12 @@ class _EvidenceStore:
     """
 
     def __init__(
-        self, parts: list[tuple[RaggedRef, int]], rows: np.ndarray, docs: _Docs, spill: Spill
+        self,
+        parts: list[tuple[tuple[RaggedRef, np.ndarray, np.ndarray, np.ndarray], int]],
+        rows: np.ndarray,
+        docs: _Docs,
+        spill: Spill,
+        config: Config,
     ) -> None:
         import os
 
@@ -1073,11 +1108,11 @@ class _EvidenceStore:
             files = (open(self.seq_path, "wb"), open(self.set_path, "wb"))  # noqa: SIM115
         try:
             start = 0
-            for seqs_ref, count in parts:
+            for (authored, keep, doc_offsets, kept), count in parts:
                 lo, hi = np.searchsorted(rows, [start, start + count])
                 if hi > lo:
-                    seqs = shingle_stage.ShingleBatch(
-                        *take_rows(*spill.get(seqs_ref), rows[lo:hi] - start)
+                    seqs = _shingles_again(
+                        authored, keep, doc_offsets, kept[rows[lo:hi] - start], config
                     )
                     sets = shingle_stage.unique_shingles(seqs)
                     seq_lens.append(np.diff(seqs.offsets))
