@@ -146,7 +146,14 @@ class SignedPart:
     def summary(self) -> SignedPart:
         """This partition without its band keys and shingles: what the client collects."""
         none = RaggedRef(np.zeros(1, dtype=np.int64), np.empty(0, dtype=np.uint64))
-        return replace(self, keys=self.keys[:, :0], sets=none, seqs=none)
+        return replace(
+            self,
+            keys=self.keys[:, :0],
+            sets=none,
+            seqs=none,
+            rows=self.rows[:0],
+            line_keep=self.line_keep[:0],
+        )
 
 
 @dataclass
