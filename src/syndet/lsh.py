@@ -67,14 +67,14 @@ def optimal_params(
 def _kernels() -> Any:
     from syndet._kernels import lsh as k
 
-    return k.keys, k.count_pairs, k.emit
+    return k.keys, k.count_pairs, k.emit, k.shared_keys
 
 
 def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
     """One 64-bit key per band and document: shape ``(bands, documents)``."""
     if bands * rows > signatures.shape[1]:
         raise ValueError(f"{bands} bands x {rows} rows need more than {signatures.shape[1]} values")
-    keys, _, _ = _kernels()
+    keys, _, _, _ = _kernels()
     return keys(np.ascontiguousarray(signatures), bands, rows)  # type: ignore[no-any-return]
 
 
@@ -97,20 +97,23 @@ def candidate_pairs(
     star hubs and the output do not depend on input order. Row indices are returned, sorted
     by ``(rank[i], rank[j])``.
     """
-    _, count_pairs, emit = _kernels()
+    _, count_pairs, emit, shared_keys = _kernels()
     bands, n = keys.shape
     if n >= 1 << 31:
         raise ValueError("more than 2**31 documents in one banding call")
     rank = np.asarray(rank, dtype=np.int64)
     order_by_rank = np.argsort(rank, kind="stable")
+    # Most keys are held by one document and make no pair: only the others are sorted.
+    shared = shared_keys(keys, order_by_rank)  # any layout: no copy of a view's keys
     parts = []
     bucket_pairs = capped = dropped = 0
     for band in range(bands):
         # Sort by (key, rank): buckets become runs, members ordered by rank inside each run.
-        k = keys[band][order_by_rank]
+        members = order_by_rank[shared[band]]
+        k = keys[band][members]
         order = np.argsort(k, kind="stable")
         sorted_keys = k[order]
-        sorted_docs = rank[order_by_rank[order]]
+        sorted_docs = rank[members[order]]
         total, cb, dr = count_pairs(sorted_keys, max_bucket)
         out = np.empty(total, dtype=np.uint64)
         emit(sorted_keys, sorted_docs, max_bucket, out)

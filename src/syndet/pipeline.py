@@ -26,9 +26,13 @@ give the same results on both.
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import itertools
+import threading
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -42,8 +46,8 @@ from syndet import minhash as minhash_stage
 from syndet import normalize as normalize_stage
 from syndet import shingle as shingle_stage
 from syndet import verify as verify_stage
-from syndet._arrays import ragged_concat, ragged_take
-from syndet._hashing import xxh64_ranges
+from syndet._arrays import ragged_take
+from syndet._lines import join_lines_words, read_lines, take_rows
 from syndet.config import DEFAULT_CONFIG, Config
 from syndet.engine import RaggedRef, Spill
 from syndet.errors import BadDocumentError, ConfigError, CorpusError
@@ -74,6 +78,15 @@ ProgressCallback = Callable[[str, int, "int | None"], None]
 ENGINES = ("local", "dask")
 
 _NO_DATE = np.iinfo(np.int64).min
+#: Per thread: the skips the reader reports while running ahead (see Scanner._prefetch).
+_PREFETCH = threading.local()
+#: Candidate pairs verified at once by the local engine (with their documents' shingles).
+_VERIFY_CHUNK = 1 << 15
+#: Bands banded at once by the local engine (their keys are loaded from the spill).
+_BAND_GROUP = 16
+_KEY_FILES = itertools.count()
+#: Partitions between two hand-backs of freed memory (each costs a few milliseconds).
+_RELEASE_EVERY = 4
 _META = ("url", "published", "source", "title", "origin")
 
 
@@ -121,6 +134,10 @@ class SignedPart:
     republished: np.ndarray
     stats: Counter[str] = field(default_factory=Counter)  # boilerplate counts, for the summary
     seconds: dict[str, float] = field(default_factory=dict)
+    #: the read partition's documents kept here, and its lines kept (not filtered, not chrome):
+    #: the local engine makes a candidate's shingles again from them instead of spilling all
+    rows: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    line_keep: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=bool))
 
     @property
     def num_rows(self) -> int:
@@ -129,7 +146,14 @@ class SignedPart:
     def summary(self) -> SignedPart:
         """This partition without its band keys and shingles: what the client collects."""
         none = RaggedRef(np.zeros(1, dtype=np.int64), np.empty(0, dtype=np.uint64))
-        return replace(self, keys=self.keys[:, :0], sets=none, seqs=none)
+        return replace(
+            self,
+            keys=self.keys[:, :0],
+            sets=none,
+            seqs=none,
+            rows=self.rows[:0],
+            line_keep=self.line_keep[:0],
+        )
 
 
 @dataclass
@@ -240,32 +264,24 @@ def read_partition(
         seconds["extract"] += time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    lines = boilerplate_stage.split_lines(text)
-    full = normalize_stage.normalize_batch(lines.text)
-    authored_raw = lines.text
-    line_agency = pa.nulls(len(lines.text), pa.large_string())
-    if bp.strip_credits:
-        authored_raw, line_agency = boilerplate_stage.strip_credits(authored_raw)
-    if bp.line_filter:
-        authored_raw = boilerplate_stage.strip_link_cards(authored_raw)
-    if bp.strip_quotes:
-        authored_raw = boilerplate_stage.strip_quotes(authored_raw)
-    authored = full if authored_raw is lines.text else normalize_stage.normalize_batch(authored_raw)
+    # One kernel pass: lines, credits, link cards, quotes, both normalizations, line hashes,
+    # fingerprints (the same as the stage functions composed: _lines.read_lines_reference).
+    lines = read_lines(
+        text,
+        strip_credits=bp.strip_credits,
+        strip_quotes=bp.strip_quotes,
+        link_cards=bp.line_filter,
+    )
     seconds["normalize"] += time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    words = full.word_counts()
-    line_hash = xxh64_ranges(full.offsets, full.data)
+    words = lines.words
     line_doc = lines.doc_index()
     dropped = np.zeros(len(words), dtype=bool)
     if bp.line_filter:
-        dropped = boilerplate_stage.cheap_filter(lines.text, words) & ~is_html[line_doc]
-    # The document's fingerprint: all its normalized lines, as normalize_text would give.
-    fp_off, fp_data = boilerplate_stage.join_lines(
-        full.offsets, full.data, np.ones(len(words), dtype=bool), lines.doc_offsets
-    )
-    fingerprints = xxh64_ranges(fp_off, fp_data)
+        dropped = lines.filtered & ~is_html[line_doc]
     doc_words = np.bincount(line_doc, weights=words, minlength=batch.num_rows)
+    line_agency = lines.line_agency
     seconds["boilerplate"] += time.perf_counter() - t0
 
     skips: list[Skip] = []
@@ -285,17 +301,17 @@ def read_partition(
     part = ReadPart(
         meta=batch.select(["id", *_META]),
         keep_doc=~empty,
-        fingerprints=fingerprints,
-        lengths=np.diff(fp_off),
+        fingerprints=lines.fingerprints,
+        lengths=lines.lengths,
         agency=boilerplate_stage.agency_of(line_agency, lines.doc_offsets),
         doc_offsets=lines.doc_offsets,
-        line_doc=line_doc + first_row,
-        line_hash=line_hash,
-        line_words=words,
+        line_doc=(line_doc + first_row).astype(np.int32),  # held for the whole corpus
+        line_hash=lines.line_hash,
+        line_words=words.astype(np.int32),
         line_dropped=dropped,
         credit_lines=int(pc.sum(pc.is_valid(line_agency)).as_py() or 0),
         republished=boilerplate_stage.republished(line_agency, lines.doc_offsets),
-        authored=RaggedRef(authored.offsets, authored.data),
+        authored=RaggedRef(lines.authored.offsets, lines.authored.data),
         seconds=dict(seconds),
     )
     return part, skips
@@ -309,10 +325,8 @@ def learn_corpus_chrome(
     bp = config.boilerplate
     if not bp.learn_chrome or not lines:
         return np.empty(0, dtype=np.uint64)
-    return boilerplate_stage.learn_chrome(
-        np.concatenate([h for h, _, _ in lines]),
-        np.concatenate([d for _, d, _ in lines]),
-        np.concatenate([w for _, _, w in lines]),
+    return boilerplate_stage.learn_chrome_parts(
+        lines,
         min_docs=bp.chrome_min_docs,
         own_words=bp.chrome_own_words,
         own_share=bp.chrome_own_share,
@@ -322,10 +336,20 @@ def learn_corpus_chrome(
 
 
 def sign_partition(
-    part: ReadPart, chrome: np.ndarray, config: Config, bands: int, rows: int
+    part: ReadPart,
+    chrome: np.ndarray,
+    config: Config,
+    bands: int,
+    rows: int,
+    *,
+    sets: bool = True,
 ) -> tuple[SignedPart, list[Skip]]:
     """Phase B of one partition: authored text without the corpus's ``chrome`` lines ->
     shingles -> MinHash signatures -> ``bands`` LSH band keys of ``rows`` values.
+
+    With ``sets=False`` the sorted shingle sets (and ``set_sizes``) are left out: the caller
+    makes them from the sequences, for just the documents that meet in candidate pairs
+    (:func:`sets_of`).
 
     Documents left with fewer than ``k`` words are returned as skips; the signed partition
     holds only the others (possibly none).
@@ -338,9 +362,8 @@ def sign_partition(
     is_chrome = boilerplate_stage.is_chrome(part.line_hash, chrome)
     keep = ~part.line_dropped & ~is_chrome
     line_off, line_data = Spill.get(part.authored)
-    off, data = boilerplate_stage.join_lines(line_off, line_data, keep, part.doc_offsets)
+    off, data, words = join_lines_words(line_off, line_data, keep, part.doc_offsets)
     norm = normalize_stage.NormalizedBatch(off, data)
-    words = norm.word_counts()
     stats["lines"] += int((part.line_words > 0).sum())
     stats["lines_filtered"] += int((part.line_dropped & (part.line_words > 0)).sum())
     stats["lines_chrome"] += int((is_chrome & ~part.line_dropped).sum())
@@ -384,10 +407,16 @@ def sign_partition(
         keys = lsh_stage.band_keys(sig, bands, rows)
         seconds["minhash"] += time.perf_counter() - t0
         t0 = time.perf_counter()
-        sets = shingle_stage.unique_shingles(sh)
+        uniq = (
+            shingle_stage.unique_shingles(sh)
+            if sets
+            else shingle_stage.ShingleBatch(
+                np.zeros(len(sh) + 1, dtype=np.int64), np.empty(0, dtype=np.uint64)
+            )
+        )
         seconds["shingle"] += time.perf_counter() - t0
     else:
-        sh = sets = shingle_stage.ShingleBatch(
+        sh = uniq = shingle_stage.ShingleBatch(
             np.zeros(1, dtype=np.int64), np.empty(0, dtype=np.uint64)
         )
         keys = np.empty((bands, 0), dtype=np.uint64)
@@ -396,13 +425,15 @@ def sign_partition(
         fingerprints=part.fingerprints[keep_rows],
         lengths=part.lengths[keep_rows],
         keys=keys,
-        sets=RaggedRef(sets.offsets, sets.hashes),
+        sets=RaggedRef(uniq.offsets, uniq.hashes),
         seqs=RaggedRef(sh.offsets, sh.hashes),
-        set_sizes=np.diff(sets.offsets),
+        set_sizes=np.diff(uniq.offsets),
         agency=[part.agency[i] for i in keep_rows.tolist()],
         republished=part.republished[keep_rows],
         stats=stats,
         seconds=dict(seconds),
+        rows=keep_rows,
+        line_keep=keep,
     )
     return signed, skips
 
@@ -581,8 +612,60 @@ class Scanner:
     # -- internals ------------------------------------------------------------------------
 
     def _record(self, skip: Skip) -> None:
+        held = getattr(_PREFETCH, "skips", None)
+        if held is not None:  # the reader runs ahead on its own thread: recorded in order later
+            held.append(skip)
+            return
         self._skips.append(skip)
         self._notify(skip)
+
+    def _prefetch(self, batches: Iterable[pa.Table]) -> Iterator[pa.Table]:
+        """``batches``, read ahead on another thread (up to two), so that decoding and
+        conforming the next batch overlaps the kernels working on this one (Arrow and the
+        phase-A kernel release the GIL). Skips the reader reports while making a batch are
+        recorded when that batch is taken, in the order a sequential read gives."""
+        import queue
+        import threading
+
+        if self.strict:  # a skip must stop the scan where it happens
+            yield from batches
+            return
+        q: queue.Queue[tuple[Any, list[Skip], BaseException | None]] = queue.Queue(maxsize=2)
+        stop = threading.Event()
+
+        def produce() -> None:
+            it = iter(batches)
+            while not stop.is_set():
+                held: list[Skip] = []
+                _PREFETCH.skips = held
+                try:
+                    batch = next(it, None)
+                except BaseException as exc:  # re-raised on the scan's thread
+                    q.put((None, held, exc))
+                    return
+                finally:
+                    _PREFETCH.skips = None
+                q.put((batch, held, None))
+                if batch is None:
+                    return
+
+        worker = threading.Thread(target=produce, name="syndet-read", daemon=True)
+        worker.start()
+        try:
+            while True:
+                batch, held, exc = q.get()
+                for skip in held:
+                    self._record(skip)
+                if exc is not None:
+                    raise exc
+                if batch is None:
+                    return
+                yield batch
+        finally:
+            stop.set()
+            while worker.is_alive():  # unblock a pending put, then let the thread end
+                with contextlib.suppress(queue.Empty):
+                    q.get(timeout=0.1)
 
     def _notify(self, skip: Skip) -> None:
         if self.on_skip is not None:
@@ -620,7 +703,7 @@ class Scanner:
         # Phase A, per partition: lines, credits, quotes, line hashes for chrome learning.
         read: list[ReadPart] = []
         seen = 0
-        it = iter(batches)
+        it = iter(self._prefetch(batches))
         while True:
             t0 = time.perf_counter()
             batch = next(it, None)
@@ -634,53 +717,73 @@ class Scanner:
                 self._record(skip)
             seen += batch.num_rows
             read.append(part)
+            del batch, part
+            if len(read) % _RELEASE_EVERY == 0:
+                _release_memory()
             self._tick("reading", seen)
 
         # Corpus-wide: which lines are chrome.
         t0 = time.perf_counter()
         chrome = learn_corpus_chrome(cfg, [p.chrome_lines() for p in read])
+        for p in read:  # only chrome learning needed them
+            p.line_doc = p.line_doc[:0]
+        _release_memory()
         seconds["boilerplate"] += time.perf_counter() - t0
 
         # Phase B, per partition: authored text -> shingles -> signatures -> band keys.
         signed: list[SignedPart] = []
         stats: Counter[str] = Counter()
         processed = 0
+        # Band keys (656 bytes per document with 82 bands) are spilled per partition and
+        # banded 16 bands at a time (_band_pairs): in memory they were a third of the peak.
+        key_parts: list[np.ndarray | str] = []
+        sources: list[tuple[RaggedRef, np.ndarray, np.ndarray, np.ndarray]] = []
         while read:
+            # No shingle sets, and the shingles are not kept: _EvidenceStore makes both again
+            # from the spilled authored lines for the documents in candidate pairs only.
             part = read.pop(0)
-            done, skips = sign_partition(part, chrome, cfg, self.bands, self.rows)
+            done, skips = sign_partition(part, chrome, cfg, self.bands, self.rows, sets=False)
             processed += part.meta.num_rows
             _add_seconds(seconds, done.seconds)
             stats.update(done.stats)
             for skip in skips:
                 self._record(skip)
             if done.num_rows:
-                done.sets = spill.put(*Spill.get(done.sets))
-                done.seqs = spill.put(*Spill.get(done.seqs))
+                sources.append((part.authored, done.line_keep, part.doc_offsets, done.rows))
+                done.seqs = done.sets
+                done.line_keep = done.line_keep[:0]
+                key_parts.append(_put_keys(spill, done.keys))
+                done.keys = done.keys[:, :0]
                 signed.append(done)
+            del done, part
+            if len(read) % _RELEASE_EVERY == 0:
+                _release_memory()
             self._tick("signatures", processed, seen)
 
         t0 = time.perf_counter()
         docs = collect_docs(signed)
-        keys = (
-            np.concatenate([p.keys for p in signed], axis=1)
-            if signed
-            else np.empty((self.bands, 0), dtype=np.uint64)
-        )
-        parts = [(p.sets, p.seqs, p.num_rows) for p in signed]
+        parts = [(src, p.num_rows) for src, p in zip(sources, signed, strict=True)]
         signed.clear()
         n = len(docs.rank)
         seconds["collect"] += time.perf_counter() - t0
 
         t0 = time.perf_counter()
-        cand, cstats = lsh_stage.candidate_pairs(keys, docs.rank, max_bucket=cfg.lsh.max_bucket)
+        cand, cstats = _band_pairs(key_parts, docs.rank, self.bands, cfg.lsh.max_bucket)
+        _release_memory()
         seconds["lsh"] += time.perf_counter() - t0
         self._tick("lsh", n, n)
 
         t0 = time.perf_counter()
-        evidence = _gather(parts, np.unique(cand), docs.fingerprints, docs.lengths, spill)
+        store = _EvidenceStore(parts, np.unique(cand), docs, spill, cfg)
 
         def verify(pairs: np.ndarray) -> dict[str, np.ndarray]:
-            return _verify_evidence(cfg, pairs, evidence)
+            # In chunks of pairs, each with the shingles of just its documents: all the
+            # candidates' shingles at once were 1.6 GB at 1M documents.
+            out: list[dict[str, np.ndarray]] = []
+            for lo in range(0, max(len(pairs), 1), _VERIFY_CHUNK):
+                chunk = pairs[lo : lo + _VERIFY_CHUNK]
+                out.append(_verify_evidence(cfg, chunk, store.evidence(np.unique(chunk), docs)))
+            return {k: np.concatenate([o[k] for o in out]) for k in out[0]}
 
         scores = verify(cand)
         keep = scores["relation"] > 0
@@ -858,6 +961,32 @@ def _assemble(
     )
 
 
+def _release_memory() -> None:
+    """Give memory freed by a partition back to the operating system.
+
+    Arrow's allocator (mimalloc) and glibc's per-thread arenas (numpy, numba's workers) keep
+    what they freed for reuse, so without this a scan's RSS is the high-water mark of every
+    partition's temporaries, several times what it holds (measured: 1.1 GB resident for
+    0.3 GB live after phase A of 100k documents)."""
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@functools.lru_cache(maxsize=1)
+def _malloc_trim() -> Any:
+    import ctypes
+    import ctypes.util
+
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+    except (OSError, AttributeError):  # not glibc
+        return None
+
+
 def _set_threads(workers: int | None) -> int:
     import os
 
@@ -895,31 +1024,174 @@ def _take_normalized(
     return normalize_stage.NormalizedBatch(*ragged_take(norm.offsets, norm.data, rows))
 
 
-def _gather(
-    parts: list[tuple[RaggedRef, RaggedRef, int]],
-    rows: np.ndarray,
-    fingerprints: np.ndarray,
-    lengths: np.ndarray,
-    spill: Spill,
-) -> _Evidence:
-    """The shingle sets and sequences of the given corpus rows, read back from the spill."""
-    sets_parts, seqs_parts = [], []
-    start = 0
-    for sets_ref, seqs_ref, count in parts:
-        local = rows[(rows >= start) & (rows < start + count)] - start
-        if local.size:
-            sets_parts.append(ragged_take(*spill.get(sets_ref), local))
-            seqs_parts.append(ragged_take(*spill.get(seqs_ref), local))
-        start += count
-    index = np.full(start, -1, dtype=np.int64)
-    index[rows] = np.arange(len(rows))
-    return _Evidence(
-        shingle_stage.ShingleBatch(*ragged_concat(sets_parts)),
-        shingle_stage.ShingleBatch(*ragged_concat(seqs_parts)),
-        index,
-        fingerprints,
-        lengths,
+def _put_keys(spill: Spill, keys: np.ndarray) -> np.ndarray | str:
+    """One partition's ``(bands, rows)`` band keys, spilled (a path) or kept (the array)."""
+    import os
+
+    if spill.dir is None:
+        return keys
+    path = os.path.join(spill.dir, f"keys-{next(_KEY_FILES)}.npy")
+    np.save(path, np.ascontiguousarray(keys))
+    return path
+
+
+def _band_pairs(
+    key_parts: list[np.ndarray | str], rank: np.ndarray, bands: int, max_bucket: int
+) -> tuple[np.ndarray, lsh_stage.CandidateStats]:
+    """:func:`syndet.lsh.candidate_pairs` of the partitions' keys side by side, computed
+    ``_BAND_GROUP`` bands at a time (each band's buckets are its own; the pairs of all bands
+    are merged as candidate_pairs merges them), so that only those bands' keys are loaded."""
+    n = len(rank)
+    if not key_parts or n == 0:
+        return lsh_stage.candidate_pairs(np.empty((bands, n), dtype=np.uint64), rank)
+    found = []
+    bucket_pairs = capped = dropped = 0
+    for b0 in range(0, bands, _BAND_GROUP):
+        b1 = min(b0 + _BAND_GROUP, bands)
+        cols = []
+        for part in key_parts:
+            keys = np.load(part, mmap_mode="r") if isinstance(part, str) else part
+            cols.append(np.array(keys[b0:b1]))
+            del keys
+        pairs, stats = lsh_stage.candidate_pairs(
+            np.concatenate(cols, axis=1), rank, max_bucket=max_bucket
+        )
+        del cols
+        # packed by rank as candidate_pairs packs them: sorted, they are its order
+        first = rank[pairs[:, 0]].astype(np.uint64)
+        found.append((first << np.uint64(32)) | rank[pairs[:, 1]].astype(np.uint64))
+        bucket_pairs += stats.bucket_pairs
+        capped += stats.capped_buckets
+        dropped += stats.pairs_not_expanded
+    packed = np.unique(np.concatenate(found))
+    order_by_rank = np.argsort(rank, kind="stable")
+    lo = (packed >> np.uint64(32)).astype(np.int64)
+    hi = (packed & np.uint64(0xFFFFFFFF)).astype(np.int64)
+    pairs = np.stack([order_by_rank[lo], order_by_rank[hi]], axis=1)
+    return pairs, lsh_stage.CandidateStats(
+        bucket_pairs=int(bucket_pairs),
+        candidate_pairs=len(pairs),
+        capped_buckets=int(capped),
+        pairs_not_expanded=int(dropped),
     )
+
+
+def _shingles_again(
+    authored: RaggedRef,
+    keep: np.ndarray,
+    doc_offsets: np.ndarray,
+    docs: np.ndarray,
+    config: Config,
+) -> shingle_stage.ShingleBatch:
+    """The shingles (in text order) of some documents of a read partition, made again as
+    :func:`sign_partition` made them: their kept authored lines joined, then shingled."""
+    line_off, line_data = Spill.get(authored)
+    counts = doc_offsets[docs + 1] - doc_offsets[docs]
+    sub_doc_offsets = np.zeros(len(docs) + 1, dtype=np.int64)
+    np.cumsum(counts, out=sub_doc_offsets[1:])
+    lines = np.repeat(doc_offsets[docs] - sub_doc_offsets[:-1], counts) + np.arange(
+        sub_doc_offsets[-1], dtype=np.int64
+    )
+    sub_off, sub_data = take_rows(line_off, line_data, lines)
+    off, data, _ = join_lines_words(sub_off, sub_data, keep[lines], sub_doc_offsets)
+    return shingle_stage.shingle_batch(off, data, config.shingle.k, config.shingle.seed)
+
+
+class _EvidenceStore:
+    """The shingle sequences and sorted sets of the documents in candidate pairs.
+
+    Made once, in one pass over the spilled partitions in row order (the sets sorted once per
+    document), and written to two files of the spill folder that each chunk of pairs to
+    verify reads back row by row (kept in memory when the scan does not spill). Reading the
+    chunks' rows from every partition's memory-mapped shingles instead touched pages all
+    over them and sorted the sets again for every chunk and every clustering round.
+    """
+
+    def __init__(
+        self,
+        parts: list[tuple[tuple[RaggedRef, np.ndarray, np.ndarray, np.ndarray], int]],
+        rows: np.ndarray,
+        docs: _Docs,
+        spill: Spill,
+        config: Config,
+    ) -> None:
+        import os
+
+        self.rows = rows  # sorted corpus rows
+        self.n = len(docs.rank)
+        self.dir = spill.dir
+        seq_lens, set_lens = [], []
+        seq_mem: list[np.ndarray] = []
+        set_mem: list[np.ndarray] = []
+        files = None
+        if self.dir is not None:
+            self.seq_path = os.path.join(self.dir, "evidence-seqs.bin")
+            self.set_path = os.path.join(self.dir, "evidence-sets.bin")
+            files = (open(self.seq_path, "wb"), open(self.set_path, "wb"))  # noqa: SIM115
+        try:
+            start = 0
+            for (authored, keep, doc_offsets, kept), count in parts:
+                lo, hi = np.searchsorted(rows, [start, start + count])
+                if hi > lo:
+                    seqs = _shingles_again(
+                        authored, keep, doc_offsets, kept[rows[lo:hi] - start], config
+                    )
+                    sets = shingle_stage.unique_shingles(seqs)
+                    seq_lens.append(np.diff(seqs.offsets))
+                    set_lens.append(np.diff(sets.offsets))
+                    if files is not None:
+                        files[0].write(np.ascontiguousarray(seqs.hashes).tobytes())
+                        files[1].write(np.ascontiguousarray(sets.hashes).tobytes())
+                    else:
+                        seq_mem.append(seqs.hashes)
+                        set_mem.append(sets.hashes)
+                start += count
+        finally:
+            if files is not None:
+                files[0].close()
+                files[1].close()
+        empty = np.empty(0, dtype=np.int64)
+        self.seq_off = np.concatenate(([0], np.cumsum(np.concatenate(seq_lens or [empty]))))
+        self.set_off = np.concatenate(([0], np.cumsum(np.concatenate(set_lens or [empty]))))
+        self.seq_off = self.seq_off.astype(np.int64)
+        self.set_off = self.set_off.astype(np.int64)
+        docs.set_sizes[rows] = np.diff(self.set_off)  # clustering reads them
+        if files is None:
+            u64 = np.empty(0, dtype=np.uint64)
+            self.seq_data = np.concatenate(seq_mem or [u64])
+            self.set_data = np.concatenate(set_mem or [u64])
+
+    def _read(self, path: str, off: np.ndarray, pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        lens = off[pos + 1] - off[pos]
+        out_off = np.zeros(len(pos) + 1, dtype=np.int64)
+        np.cumsum(lens, out=out_off[1:])
+        out = np.empty(int(out_off[-1]), dtype=np.uint64)
+        view = memoryview(out.view(np.uint8).data)
+        with open(path, "rb", buffering=0) as f:
+            starts, sizes = (off[pos] * 8).tolist(), (lens * 8).tolist()
+            for o, a, b in zip((out_off[:-1] * 8).tolist(), starts, sizes, strict=True):
+                f.seek(a)
+                f.readinto(view[o : o + b])
+        return out_off, out
+
+    def evidence(self, rows: np.ndarray, docs: _Docs) -> _Evidence:
+        """What the verifier needs for pairs among the given (sorted, candidate) rows."""
+        pos = np.searchsorted(self.rows, rows)
+        if self.dir is not None:
+            sets = self._read(self.set_path, self.set_off, pos)
+            seqs = self._read(self.seq_path, self.seq_off, pos)
+        else:
+            sets = take_rows(self.set_off, self.set_data, pos)
+            seqs = take_rows(self.seq_off, self.seq_data, pos)
+        index = np.full(self.n, -1, dtype=np.int64)
+        index[rows] = np.arange(len(rows))
+        return _Evidence(
+            shingle_stage.ShingleBatch(*sets),
+            shingle_stage.ShingleBatch(*seqs),
+            index,
+            docs.fingerprints,
+            docs.lengths,
+        )
 
 
 def _verify_evidence(config: Config, pairs: np.ndarray, ev: _Evidence) -> dict[str, np.ndarray]:

@@ -78,3 +78,43 @@ def emit(
                     out[pos] = (u64(lo) << u64(32)) | u64(hi)
                     pos += 1
         i = j
+
+
+@nb.njit(cache=True, inline="always")
+def _slot(x: Any, mask: Any) -> Any:
+    return (x ^ (x >> u64(29))) & mask
+
+
+@nb.njit(cache=True, parallel=True)
+def shared_keys(keys: np.ndarray, order: np.ndarray) -> Any:
+    """``out[band, i]``: the key of document ``order[i]`` in that band is held by another
+    document too (its bucket has two members or more). Bands in parallel; each counts its
+    keys in an open-addressing table (keys are already well mixed) instead of sorting them.
+    """
+    bands, n = keys.shape
+    out = np.zeros((bands, n), dtype=np.bool_)
+    size = 1
+    while size < 2 * n:
+        size *= 2
+    mask = u64(size - 1)
+    for band in nb.prange(bands):
+        row = keys[band]
+        table = np.zeros(size, dtype=np.uint64)
+        count = np.zeros(size, dtype=np.uint8)
+        for i in range(n):
+            x = row[order[i]]
+            h = _slot(x, mask)
+            while count[h] != 0 and table[h] != x:
+                h = (h + u64(1)) & mask
+            if count[h] == 0:
+                table[h] = x
+                count[h] = 1
+            else:
+                count[h] = 2
+        for i in range(n):
+            x = row[order[i]]
+            h = _slot(x, mask)
+            while table[h] != x or count[h] == 0:
+                h = (h + u64(1)) & mask
+            out[band, i] = count[h] == 2
+    return out
