@@ -299,3 +299,42 @@ def test_pending_band_keys_merge_without_losing_anything(
 def test_create_false_refuses_a_missing_redis_index(redis_url: str) -> None:
     with pytest.raises(IndexStoreError, match="no index at"):
         Index(f"{redis_url}?prefix=never-made", create=False)
+
+
+def test_line_path_equals_batch_path(corpus: dict[str, str]) -> None:
+    """A few texts go through the boilerplate rules a line at a time (Python patterns), a
+    batch through Arrow: both give the same fingerprints, shingles, band keys and refusals."""
+    import numpy as np
+
+    from syndet.index import _SMALL
+
+    wire = corpus["s00-story"]
+    texts = [
+        *corpus.values(),
+        "WASHINGTON (Reuters) - " + wire + "\nReporting by Jane Roe; Editing by John Doe",
+        'LONDON (AP) -- "We will not stop," she said.\n“Another quote here”\n' + wire,
+        "Home | News | Sport\nShare\n\n" + wire + "\n— Jane Roe (@janeroe) May 3, 2020",
+        "By Jane Roe (Continental Press) — " + wire + "\npic.twitter.com/abc",
+        "This story was generated from a syndicated feed.\n" + wire,
+        "",
+        "   \n\n  ",
+        "Share\nSign in",
+        '"only a quote that says a great deal of things"',
+        "one two three four five",
+        "Ünïcödé straße ſ K İ ı tëxt with «quotes» and „more“ words here\r\nand lines",
+    ]
+    config = SCAN_LIKE
+    with Index(None, config) as index:
+        batch_reasons, batch_docs = index._prepare(pa.array(texts, pa.large_string()))
+        for start in range(0, len(texts), _SMALL):
+            chunk = texts[start : start + _SMALL]
+            reasons, docs = index._prepare(chunk)
+            assert reasons == batch_reasons[start : start + _SMALL]
+            for got, want in zip(docs, batch_docs[start : start + _SMALL], strict=True):
+                if want is None:
+                    assert got is None
+                    continue
+                assert got is not None
+                assert (got.fingerprint, got.length) == (want.fingerprint, want.length)
+                for name in ("keys", "seq", "set"):
+                    assert np.array_equal(getattr(got, name), getattr(want, name)), name
