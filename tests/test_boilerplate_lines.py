@@ -75,7 +75,7 @@ FRAGMENTS = [
 ]
 
 lines_st = st.lists(st.sampled_from(FRAGMENTS), max_size=6).map("".join) | st.text(
-    alphabet=st.sampled_from(list("aZ (@)-—|•·.\"“”«»„ \t’:;!?By0129ſKı")), max_size=40
+    alphabet=st.sampled_from(list('aZ (@)-—|•·."“”«»„ \t’:;!?By0129ſKı')), max_size=40
 )
 
 
