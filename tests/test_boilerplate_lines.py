@@ -26,6 +26,13 @@ FRAGMENTS = [
     "Copyright 2021 The Associated Press. All rights reserved.",
     "This story was generated from a syndicated feed.",
     "published from a Syndicated Feed",
+    "THE ASSOCİATED PRESS CONTRİBUTED TO THİS REPORT",
+    "Copyrıght 2020 The Associated Preſs",
+    "The Associated Preſs contributed to this report",
+    "COPYRIGHT 2019 THE ASSOCIATED PRESS",
+    "taken from a ſyndicated feed",
+    "Kopyright",
+    "syndıcated feed",
     "by ",
     "By ",
     '"We will rebuild," she said.',
@@ -123,3 +130,19 @@ def test_credit_examples() -> None:
     assert boilerplate.strip_quotes_line('He said "no" twice.') == "He said   twice."
     assert boilerplate.cheap_filter_line("Share", 1)
     assert not boilerplate.cheap_filter_line("It ended.", 2)
+
+
+def test_case_folding_as_re2() -> None:
+    """RE2 folds the Kelvin sign and the long s onto ASCII letters, not the Turkish i's."""
+    lines = [
+        "THE ASSOCİATED PRESS CONTRIBUTED TO THIS REPORT",
+        "The Associated Preſs contributed to this report.",
+        "Copyright 2020 The Associated Press",
+        "ASSOCıATED PRESS contributed to this report",
+        "generated from a ſyndicated feed, ok",
+        "ASSOCIATED PRESS CONTRIBUTED TO THIS REPORT",
+    ]
+    text, agency = boilerplate.strip_credits(pa.array(lines, pa.large_string()))
+    got = [boilerplate.strip_credits_line(line) for line in lines]
+    assert got == list(zip(text.to_pylist(), agency.to_pylist(), strict=True))
+    assert got[0] == (lines[0], None) and got[1] == ("", "AP")

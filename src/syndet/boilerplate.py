@@ -404,7 +404,6 @@ _LINK_SEPARATOR = r" [|•·] "
 
 @dataclass(frozen=True)
 class _LinePatterns:
-    credit_hint: re.Pattern[str]
     credits: tuple[tuple[re.Pattern[str], str | None, bool], ...]
     quoted_line: re.Pattern[str]
     quote: re.Pattern[str]
@@ -418,7 +417,6 @@ def _line_patterns() -> _LinePatterns:
         return re.compile(_re2_to_python(pattern))
 
     return _LinePatterns(
-        credit_hint=c(_CREDIT_HINT),
         credits=tuple((c(p), fixed, whole) for p, fixed, whole in CREDIT_PATTERNS),
         quoted_line=c(QUOTED_LINE_PATTERN),
         quote=c(QUOTE_PATTERN),
@@ -432,30 +430,42 @@ def split_text(text: str | None) -> list[str]:
     return (text or "").split("\n")
 
 
-def _credit_hint(line: str, p: _LinePatterns) -> bool:
-    """``_CREDIT_HINT`` matches ``line``: plain substring tests for ASCII lines (where
-    case-insensitive matching is lower-casing), the pattern for others."""
+#: RE2 and Python agree on case-insensitive matching except that Python folds the Turkish
+#: dotted and dotless i (U+0130, U+0131) onto "i": they are hidden from case-insensitive
+#: patterns (the mapping is one character to one, so match positions are unchanged).
+_NO_TURKIC_I = str.maketrans({"\u0130": "\uffff", "\u0131": "\uffff"})
+#: ... and the only other characters that fold onto ASCII letters (in both engines): the
+#: Kelvin sign and the long s. With both mapped, lower-casing is case-insensitive matching
+#: for ASCII words.
+_ASCII_FOLD = str.maketrans(
+    {"\u0130": "\uffff", "\u0131": "\uffff", "\u017f": "s", "\u212a": "k"}
+)
+_CREDIT_WORDS = ("associated press", "copyright", "syndicated feed")
+
+
+def _credit_hint(line: str) -> bool:
+    """``_CREDIT_HINT`` matches ``line``, by substring tests."""
     if "(" in line or "by " in line or line.startswith("By "):
         return True
-    if not line.isascii():
-        return p.credit_hint.search(line) is not None
-    low = line.lower()
-    return "associated press" in low or "copyright" in low or "syndicated feed" in low
+    low = (line if line.isascii() else line.translate(_ASCII_FOLD)).lower()
+    return any(word in low for word in _CREDIT_WORDS)
 
 
 def strip_credits_line(line: str) -> tuple[str, str | None]:
     """:func:`strip_credits` for one line: the line without credits, and the agency credited."""
-    p = _line_patterns()
-    if not _credit_hint(line, p):
+    if not _credit_hint(line):
         return line, None
     agency: str | None = None
-    for pattern, fixed, whole in p.credits:
-        m = pattern.search(line)
+    for pattern, fixed, whole in _line_patterns().credits:
+        subject = line
+        if pattern.flags & re.IGNORECASE and not line.isascii():
+            subject = line.translate(_NO_TURKIC_I)
+        m = pattern.search(subject)
         if m is None:
             continue
         if agency is None:
-            agency = m.group("agency") if fixed is None else fixed
-        line = "" if whole else pattern.sub("", line, count=1)
+            agency = line[m.start("agency") : m.end("agency")] if fixed is None else fixed
+        line = "" if whole else line[: m.start()] + line[m.end() :]
     return line, agency
 
 

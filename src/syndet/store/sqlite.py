@@ -180,23 +180,34 @@ class _Bands:
         if gen != self.gen:
             self.reset(gen)
         new = conn.execute(
-            "SELECT id, last_doc FROM segments WHERE id > ? ORDER BY id", (self.segment,)
+            "SELECT id, last_doc, length(pairs) FROM segments WHERE id > ? ORDER BY id",
+            (self.segment,),
         ).fetchall()
-        loaded = []
-        for seg_id, last_doc in new:
-            if last_doc > self.upto:
+        need = [(seg_id, size // 8) for seg_id, last_doc, size in new if last_doc > self.upto]
+        if need:
+            # One array for all of them (a million articles: 256 MB), filled a blob at a time
+            # and sorted in place: the segments are sorted runs, which a stable sort (timsort)
+            # merges in a few passes (at 32M pairs about 1.5 s, against 5-10 s from scratch).
+            run = np.empty(sum(n for _, n in need), dtype=np.uint64)
+            at = 0
+            for seg_id, _ in need:
                 (blob,) = conn.execute(
                     "SELECT pairs FROM segments WHERE id = ?", (seg_id,)
                 ).fetchone()
-                pairs = np.frombuffer(blob, dtype="<u8").astype(np.uint64, copy=False)
-                if self.upto:
+                pairs = np.frombuffer(blob, dtype="<u8")
+                if self.upto:  # its first articles may be in memory already
                     pairs = pairs[(pairs & np.uint64(_DOC_MASK)) > np.uint64(self.upto)]
-                loaded.append(pairs)
-                self.upto = last_doc
+                run[at : at + len(pairs)] = pairs
+                at += len(pairs)
+                del blob, pairs
+            run = run[:at]
+            if len(need) > 1:
+                run.sort(kind="stable")
+            self._add_run(run)
+        for seg_id, last_doc, _ in new:
             self.segment = seg_id
             self.segment_last = max(self.segment_last, last_doc)
-        if loaded:
-            self._add_run(loaded[0] if len(loaded) == 1 else np.sort(np.concatenate(loaded)))
+            self.upto = max(self.upto, last_doc)
         if new:
             cut = bisect.bisect_right(self.pending, self.segment_last)
             del self.pending[:cut]
@@ -239,7 +250,9 @@ class _Bands:
         # the one before it is merged into it (a merge sorts two sorted halves).
         while len(runs) > 1 and 2 * len(runs[-1]) >= len(runs[-2]):
             last = runs.pop()
-            runs[-1] = np.sort(np.concatenate([runs[-1], last]))
+            merged = np.concatenate([runs[-1], last])
+            merged.sort(kind="stable")  # two sorted runs: one merge pass
+            runs[-1] = merged
 
     def members(self, shorts: list[int], max_bucket: int) -> set[int]:
         """The oldest ``max_bucket`` stored members of each bucket (removed ones skipped)."""
@@ -316,6 +329,13 @@ class SQLiteStore:
                 self._create()
             else:
                 self._check_application_id()
+            # The band keys are loaded now, not by the first lookup (one sequential read of
+            # the segments: about a second per million articles).
+            conn.execute("BEGIN")
+            try:
+                self._bands.refresh(conn)
+            finally:
+                conn.execute("COMMIT")
         except sqlite3.Error as exc:
             self._close_quietly()
             raise IndexStoreError(f"cannot open the index {where}: {exc}") from exc
