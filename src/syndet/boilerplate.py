@@ -406,6 +406,7 @@ _LINK_SEPARATOR = r" [|•·] "
 class _LinePatterns:
     credits: tuple[tuple[re.Pattern[str], str | None, bool], ...]
     quoted_line: re.Pattern[str]
+    quoted_line_start: re.Pattern[str]
     quote: re.Pattern[str]
     short_end: re.Pattern[str]
     separator: re.Pattern[str]
@@ -419,6 +420,7 @@ def _line_patterns() -> _LinePatterns:
     return _LinePatterns(
         credits=tuple((c(p), fixed, whole) for p, fixed, whole in CREDIT_PATTERNS),
         quoted_line=c(QUOTED_LINE_PATTERN),
+        quoted_line_start=c(QUOTED_LINE_PATTERN.split("|", 1)[0]),
         quote=c(QUOTE_PATTERN),
         short_end=c(_SHORT_LINE_END),
         separator=c(_LINK_SEPARATOR),
@@ -447,8 +449,14 @@ def _credit_hint(line: str) -> bool:
     """``_CREDIT_HINT`` matches ``line``, by substring tests."""
     if "(" in line or "by " in line or line.startswith("By "):
         return True
-    low = (line if line.isascii() else line.translate(_ASCII_FOLD)).lower()
+    if not line.isascii() and _has_any(line, "\u0130\u0131\u017f\u212a"):
+        line = line.translate(_ASCII_FOLD)  # slow (per character), and rarely needed
+    low = line.lower()
     return any(word in low for word in _CREDIT_WORDS)
+
+
+def _has_any(line: str, chars: str) -> bool:
+    return any(ch in line for ch in chars)
 
 
 def strip_credits_line(line: str) -> tuple[str, str | None]:
@@ -458,7 +466,7 @@ def strip_credits_line(line: str) -> tuple[str, str | None]:
     agency: str | None = None
     for pattern, fixed, whole in _line_patterns().credits:
         subject = line
-        if pattern.flags & re.IGNORECASE and not line.isascii():
+        if pattern.flags & re.IGNORECASE and _has_any(line, "\u0130\u0131"):
             subject = line.translate(_NO_TURKIC_I)
         m = pattern.search(subject)
         if m is None:
@@ -475,7 +483,15 @@ def strip_quotes_line(line: str) -> str:
     if not any(mark in line for mark in _QUOTE_MARKS):
         return line
     p = _line_patterns()
-    if p.quoted_line.search(line):
+    # QUOTED_LINE_PATTERN's three alternatives one by one, the costly scan only where it can
+    # match
+    if (
+        "pic.twitter.com/" in line
+        or "http://t.co/" in line
+        or "https://t.co/" in line
+        or p.quoted_line_start.match(line)
+        or ("(@" in line and p.quoted_line.search(line))
+    ):
         return ""
     return p.quote.sub(" ", line)
 

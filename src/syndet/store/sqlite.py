@@ -334,6 +334,8 @@ class SQLiteStore:
             conn.execute("BEGIN")
             try:
                 self._bands.refresh(conn)
+                if path is not None:
+                    self._warm()
             finally:
                 conn.execute("COMMIT")
         except sqlite3.Error as exc:
@@ -341,6 +343,20 @@ class SQLiteStore:
             raise IndexStoreError(f"cannot open the index {where}: {exc}") from exc
 
     # -- opening ---------------------------------------------------------------------------
+
+    def _warm(self) -> None:
+        """Read the id index and the article rows once, into this connection's page cache.
+
+        Every add looks its id up and inserts it into the id index at a random place, and
+        every candidate's row is read: in a large index each is a random disk read until the
+        page is cached (about 25 and 60 bytes an article: 85 MB at a million articles, read in
+        order in well under a second). The shingles, 4 KB an article, are read when needed.
+        """
+        c = self._conn
+        c.execute(
+            "SELECT count(*) FROM docs INDEXED BY docs_id_hash WHERE id_hash IS NOT NULL"
+        ).fetchone()
+        c.execute("SELECT max(length + fingerprint) FROM docs").fetchone()
 
     def _configure(self, *, durable: bool, readonly: bool) -> None:
         c = self._conn
