@@ -506,7 +506,7 @@ class SQLiteStore:
 
     # -- writes ----------------------------------------------------------------------------
 
-    def _insert(self, record: Record, keys: np.ndarray | None) -> int:
+    def _insert(self, record: Record, keys: np.ndarray | None, shingles: bool = True) -> int:
         c = self._conn
         cur = c.execute(
             "INSERT INTO docs (id_hash, doc_id, fingerprint, length, published, source)"
@@ -522,16 +522,10 @@ class SQLiteStore:
         )
         rowid = cur.lastrowid
         assert rowid is not None
-        data = record.shingles
-        if len(data) > _PART << _PARTS_BITS:
-            raise IndexStoreError(f"{record.doc_id!r} is too long for the index")
-        first = rowid << _PARTS_BITS
-        c.executemany(
-            "INSERT INTO shingles (id, data) VALUES (?, ?)",
-            [(first + p, data[at : at + _PART]) for p, at in enumerate(range(0, len(data), _PART))],
-        )
         if rowid > _DOC_MASK:
             raise IndexStoreError("the index has more than 2**32 article numbers")
+        if shingles:
+            self._insert_shingles(record, rowid)
         if keys is not None:
             blob = _short_keys(keys).astype("<u4").tobytes()
             c.execute("INSERT INTO pending (doc, keys) VALUES (?, ?)", (rowid, blob))
@@ -628,15 +622,31 @@ class SQLiteStore:
                 self._merge()
         return result
 
+    def _insert_shingles(self, record: Record, rowid: int) -> None:
+        data = record.shingles
+        if len(data) > _PART << _PARTS_BITS:
+            raise IndexStoreError(f"{record.doc_id!r} is too long for the index")
+        first = rowid << _PARTS_BITS
+        self._conn.executemany(
+            "INSERT INTO shingles (id, data) VALUES (?, ?)",
+            [(first + p, data[at : at + _PART]) for p, at in enumerate(range(0, len(data), _PART))],
+        )
+
     def add_many(self, records: Sequence[Record], keys: np.ndarray) -> None:
         """Bulk insert; ``keys`` is ``(bands, len(records))``. All or nothing."""
         check_new_ids(records)
         with self._errors("a bulk add"), self._write():
             rowids = np.empty(len(records), dtype=np.uint64)
+            # The batch's article rows first, then its shingles: the rows (and the id index's
+            # new pages) then lie together in the file instead of one page among every 25
+            # pages of shingles, and reading them all when an index is opened is a few long
+            # reads, not thousands of short ones.
             for i, r in enumerate(records):
                 if self._get(r.doc_id) is not None:
                     raise IndexStoreError(f"{r.doc_id!r} is already in the index")
-                rowids[i] = self._insert(r, None)
+                rowids[i] = self._insert(r, None, shingles=False)
+            for r, rowid in zip(records, rowids.tolist(), strict=True):
+                self._insert_shingles(r, rowid)
             pairs = np.unique(_pack(_short_keys(keys), np.broadcast_to(rowids, keys.shape)))
             self._merge(pairs)  # with the pending keys: segments stay in article order
 
