@@ -30,7 +30,7 @@ the stored shingles (what exact verification needs). "open s" is the time to ope
 index again in the same process, after dropping the file from the operating system's cache
 (``posix_fadvise``, this file only): a crawler starting up cold, which loads every band key
 into memory and reads the article rows and the id index once. The timed calls follow, so
-they start cold too.
+they start cold too (``--no-evict`` keeps whatever the system has cached).
 Nothing is asserted: the numbers are for reading, and the machine may be shared.
 
 ``--keep`` keeps each SQLite base in ``--dir`` and reuses it when it is there (building 1M
@@ -102,6 +102,14 @@ def _available_bytes() -> int:
     return 0
 
 
+def _rss_mb() -> float:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
 def _tail_texts(corpus: Corpus, n: int) -> list[str]:
     """The articles after the first ``n`` as strings (not all: a million take 4 GB)."""
     tail: list[str] = corpus.to_arrow().slice(n).to_pylist()
@@ -155,14 +163,18 @@ def run_syndet(
             log(f"  {backend}/{config}: {end:,} stored, {time.perf_counter() - t0:.0f} s")
         build = time.perf_counter() - t0
         index.close()
-    if backend == "sqlite":
+    if backend == "sqlite" and not args.no_evict:
         _evict(where)
+    rss = _rss_mb()
     t0 = time.perf_counter()
     index = syndet.Index(where, _config(config))
     opened = time.perf_counter() - t0
     if len(index) != n:
         raise SystemExit(f"{where} holds {len(index):,} articles, not {n:,}")
-    log(f"  {backend}/{config}: opened in {opened:.2f} s{' (kept base)' if reuse else ''}")
+    log(
+        f"  {backend}/{config}: opened in {opened:.2f} s{' (kept base)' if reuse else ''}; "
+        f"the process grew by {_rss_mb() - rss:,.0f} MB"
+    )
     size = beyond = None
     store: Any = index._store
     if backend == "sqlite":
@@ -354,6 +366,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--peer-max", type=int, default=1_000_000, help="datasketch in memory")
     p.add_argument("--dir", default=None, help="where index files go (default: a temp dir)")
     p.add_argument("--keep", action="store_true", help="keep and reuse SQLite bases in --dir")
+    p.add_argument(
+        "--no-evict", action="store_true", help="open without dropping the file from the cache"
+    )
     p.add_argument("--json", default=None)
     args = p.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
