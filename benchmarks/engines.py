@@ -53,7 +53,7 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run_size(n: int, seed: int, client: Any) -> dict[str, Any]:
+def run_size(n: int, seed: int, client: Any, spill: str | None = "auto") -> dict[str, Any]:
     from syndet import Scanner
 
     log(f"[{n:,} docs] generating")
@@ -62,7 +62,7 @@ def run_size(n: int, seed: int, client: Any) -> dict[str, Any]:
     results = {}
     for name, scanner in (
         ("local", Scanner(progress=None)),
-        ("dask", Scanner(engine="dask", scheduler=client)),
+        ("dask", Scanner(engine="dask", scheduler=client, spill=spill)),
     ):
         log(f"[{n:,} docs] {name}")
         t0 = time.perf_counter()
@@ -91,6 +91,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--workers", type=int, default=2, help="Dask worker processes (default 2)")
     p.add_argument("--seed", type=int, default=0, help="document generator seed")
     p.add_argument("--json", metavar="PATH", help="write every number to this JSON file")
+    p.add_argument(
+        "--no-spill",
+        action="store_true",
+        help="Dask workers keep shingles in memory (spill=None) instead of their local folder",
+    )
     args = p.parse_args(argv)
     sizes = [int(x) for x in args.docs.split(",") if x]
 
@@ -107,6 +112,7 @@ def main(argv: list[str] | None = None) -> int:
         "dask": dask.__version__,
         "distributed": distributed.__version__,
         "dask_workers": args.workers,
+        "dask_spill": not args.no_spill,
         "load_start": os.getloadavg()[0],
     }
     if meta["load_start"] > 0.5:
@@ -123,7 +129,8 @@ def main(argv: list[str] | None = None) -> int:
         Scanner().scan_table(warm)
         Scanner(engine="dask", scheduler=client, batch_size=64).scan_table(warm)
         meta["warm_up_seconds"] = round(time.perf_counter() - t0, 2)
-        rows = [run_size(n, args.seed, client) for n in sizes]
+        spill = None if args.no_spill else "auto"
+        rows = [run_size(n, args.seed, client, spill) for n in sizes]
 
         def worker_rss() -> float:
             return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

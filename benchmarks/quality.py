@@ -360,10 +360,42 @@ def clough(root: Path, workers: int | None) -> tuple[list[Row], dict[str, Any]]:
                 len(answers),
                 numbers,
                 value=value,
-                target=target,
+                target=None if category == "cut" else target,
             )
         )
+        if category == "cut":
+            # The data README: "a few cut/light answers barely overlap their source: treat them
+            # as label noise". Noise here is objective: an answer sharing no run of k words
+            # with its source cannot be a copy-paste of it, whatever its label.
+            overlapping = [
+                (r, rel)
+                for r, rel in zip(answers, rels, strict=True)
+                if shared_words(folder / r["File"], folder / f"orig_task{r['Task']}.txt") > 0
+            ]
+            kept = {"n": len(overlapping), "found": sum(rel is not None for _, rel in overlapping)}
+            kept["noise"] = [r["File"] for r in answers if r not in [o for o, _ in overlapping]]
+            out["cut_sharing_text"] = kept
+            rows.append(
+                Row(
+                    "clough-stevenson",
+                    "cut answers sharing any k-word run with their source, reported",
+                    kept["n"],
+                    kept,
+                    value=f"{kept['found']} ({pct(kept['found'] / max(kept['n'], 1))}); "
+                    f"left out as label noise: {', '.join(kept['noise']) or 'none'}",
+                    target=target,
+                )
+            )
     return rows, out
+
+
+def shared_words(a: Path, b: Path) -> int:
+    """Words two files share in runs of k words, as ``syndet explain`` counts them."""
+    from syndet.io.decode import decode_bytes
+
+    text_a, _ = decode_bytes(a.read_bytes())
+    text_b, _ = decode_bytes(b.read_bytes())
+    return syndet.explain(text_a, text_b).shared_words
 
 
 def synth_corpus(

@@ -1,13 +1,34 @@
-"""Throughput of syndet's signature and LSH stages against datasketch and rensa.
+"""Throughput of syndet against datasketch and rensa: end to end, and stage by stage.
 
 Usage::
 
-    python benchmarks/throughput.py [--docs 10000,100000] [--workers 1] [--peer-docs N]
+    python benchmarks/throughput.py [--docs 10000,100000,1000000] [--data ../shared/data]
+                                    [--peer-max-docs 100000] [--workdir DIR] [--workers 1]
                                     [--seed 0] [--json out.json] [--plot out.png]
 
-Every tool runs **on the same generated documents in the same run** (``benchmarks/_gen.py``:
-synthetic news-like articles of ~500 words / ~3.5 KB, ~10% near-duplicates). Timings are wall
-clock (``time.perf_counter``); process CPU time is recorded too, so a tool that quietly used more
+Every tool runs **on the same documents in the same run**: synthetic news-like articles of
+~500 words / ~3.5 KB with ~10% near-duplicates (``benchmarks/_gen.py``), and with ``--data``
+the real articles of allsides-dev (``text``) and Reuters-21578 (``body``). Each corpus is
+written once to a Parquet file in ``--workdir`` (kept, and reused by later runs).
+
+**End to end**, each tool in its own process, started through ``/usr/bin/time`` (CPU time
+and peak RSS of that process alone), wall clock from process start to exit:
+
+* syndet: ``syndet scan FILE -o DIR -q`` (default settings, all cores: read, boilerplate,
+  normalize, shingle, MinHash, LSH, verification, clustering, report files); its
+  ``summary.json`` gives the seconds of every stage. An untimed first scan fills numba's
+  kernel cache.
+* datasketch and rensa (``--child`` processes of this script): read the file in batches,
+  Python 5-gram tokenizer, signatures (``MinHash.bulk`` with xxh64 / ``RMinHash.update``),
+  LSH at a threshold of 0.5 (``MinHashLSH`` insert + query of every document /
+  ``RMinHashLSH`` ``insert_many`` + ``query_all``): candidate pairs only. Above
+  ``--peer-max-docs`` they run on the first documents and are extrapolated (stage seconds
+  linearly, peak RSS on the line through their two largest measured runs), labelled so.
+
+``--plot`` draws end-to-end time and peak RSS against corpus size, one line per tool.
+
+**Stages in one process** (skipped with ``--no-stages``): timings are wall clock
+(``time.perf_counter``); process CPU time is recorded too, so a tool that quietly used more
 than one core shows up in the ``--json`` output. Nothing here is asserted: the numbers are for
 reading, not for tests.
 
@@ -35,13 +56,15 @@ What is measured, for each ``--docs`` size:
    * datasketch: ``MinHashLSH(threshold=0.5, num_perm=128)``: insert every document, then query
      every document and keep the pairs ``(i, j)``, ``i < j``. The ``LeanMinHash`` objects are
      built from syndet's signatures before the clock starts; only insert + query are timed.
+     Above ``--peer-max-docs`` documents, on the first ones (extrapolated).
 
    Both pair sets are compared (and with the generator's known (original, copy) pairs). With the
    same ``(bands, rows)`` they should agree up to syndet's ``max_bucket`` cap.
 
 ``--workers`` (default 1) sets ``numba.set_num_threads`` (and ``RAYON_NUM_THREADS`` for rensa) so
 the ratios are per core; syndet is then timed again with all cores. The default run (10k and 100k
-documents) takes a few minutes on a 2-core machine, most of it in datasketch.
+documents) takes several minutes on a 2-core machine, most of it in datasketch; with 1M, about
+18 minutes on a loaded one.
 """
 
 from __future__ import annotations
@@ -56,7 +79,7 @@ import resource
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -262,19 +285,23 @@ def _timed_peer(
     return row, out
 
 
-def run_size(n: int, args: argparse.Namespace, all_threads: int) -> SizeResult:
+def run_size(n: int, path: Path, args: argparse.Namespace, all_threads: int) -> SizeResult:
+    """The in-process stage comparison on the corpus file written for this size."""
     import numba
+    import pyarrow.parquet as pq
 
-    log(f"generating {n:,} documents (seed {args.seed})...")
     t0 = time.perf_counter()
-    corpus: Corpus = generate_corpus(n, seed=args.seed)
-    column = corpus.to_arrow()
-    gen_seconds = time.perf_counter() - t0
+    table = pq.read_table(path, columns=["text", "copy_of"])
+    column = table["text"].combine_chunks()
+    source = table["copy_of"].to_numpy()
+    del table
+    copies = np.flatnonzero(source >= 0)
+    truth_pairs = np.sort(np.stack([source[copies], copies], axis=1), axis=1)
     res = SizeResult(
         docs=n,
-        generate_seconds=gen_seconds,
-        mean_bytes=float(corpus.offsets[-1] / max(n, 1)),
-        copies=int((corpus.source >= 0).sum()),
+        generate_seconds=time.perf_counter() - t0,
+        mean_bytes=float(len(column.buffers()[2] or b"") / max(n, 1)) if n else 0.0,
+        copies=int(copies.size),
     )
     workers = args.workers
     wlabel = f"syndet ({workers} thread{'s' if workers > 1 else ''})"
@@ -301,7 +328,7 @@ def run_size(n: int, args: argparse.Namespace, all_threads: int) -> SizeResult:
 
     # -- signature stage: peers ---------------------------------------------------------------
     m = min(args.peer_docs if args.peer_docs else min(n, 20_000), n)
-    texts = corpus.texts[:m]
+    texts = column.slice(0, m).to_pylist()
     note = f"first {m:,} docs, rate extrapolated" if m < n else ""
     log(f"datasketch MinHash.bulk on {m:,} documents...")
     row, mhs = _timed_peer(
@@ -349,17 +376,23 @@ def run_size(n: int, args: argparse.Namespace, all_threads: int) -> SizeResult:
             syndet_lsh(sig)
         res.rows.append(Row(f"syndet ({all_threads} threads)", "LSH", n, c.seconds, c.cpu_seconds))
         numba.set_num_threads(workers)
-    log(f"datasketch MinHashLSH insert+query of {n:,} documents...")
-    d_pairs, t_ins, t_q, cpu_ins, cpu_q = datasketch_lsh(sig)
-    d_row = Row("datasketch MinHashLSH", "LSH insert+query", n, t_ins + t_q, cpu_ins + cpu_q)
+    ml = min(n, args.peer_max_docs)
+    log(f"datasketch MinHashLSH insert+query of {ml:,} documents...")
+    d_pairs, t_ins, t_q, cpu_ins, cpu_q = datasketch_lsh(sig[:ml])
+    d_row = Row("datasketch MinHashLSH", "LSH insert+query", ml, t_ins + t_q, cpu_ins + cpu_q)
     d_row.ratio = lsh_main.rate / d_row.rate
     d_row.note = f"insert {t_ins:.1f}s, query {t_q:.1f}s"
+    if ml < n:
+        d_row.extrapolated_seconds = n / d_row.rate
+        s_pairs = s_pairs[(s_pairs < ml).all(axis=1)]  # compared on the same documents
+        truth_pairs = truth_pairs[(truth_pairs < ml).all(axis=1)]
     res.rows.append(d_row)
 
     sp, dp = _pack(s_pairs, n), _pack(d_pairs, n)
-    truth = _pack(corpus.copy_pairs(), n)
+    truth = _pack(truth_pairs, n)
     both = np.intersect1d(sp, dp)
     res.lsh = {
+        "compared_docs": ml,
         "syndet_bands_rows": [bands, rows],
         "datasketch_bands_rows": list(lsh_params_datasketch()),
         "syndet_pairs": int(sp.size),
@@ -373,6 +406,252 @@ def run_size(n: int, args: argparse.Namespace, all_threads: int) -> SizeResult:
         "syndet_stats": asdict(stats),
     }
     return res
+
+
+# ---------------------------------------------------------------------------------------------
+# Corpus files: each size is written to disk once; every tool reads the same file.
+
+
+def synth_corpus_file(n: int, seed: int, workdir: Path) -> Path:
+    """``synth-<n>-seed<seed>.parquet`` (id, text, copy_of), generated unless already there."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = workdir / f"synth-{n}-seed{seed}.parquet"
+    if path.exists():
+        return path
+    log(f"generating {n:,} documents (seed {seed}) into {path}...")
+    corpus: Corpus = generate_corpus(n, seed=seed)
+    table = pa.table(
+        {
+            "id": pa.array([f"doc{i:08d}" for i in range(n)], pa.string()),
+            "text": corpus.to_arrow(),
+            "copy_of": pa.array(corpus.source),
+        }
+    )
+    tmp = path.with_suffix(".tmp")
+    pq.write_table(table, tmp, compression="lz4", row_group_size=65536)
+    tmp.rename(path)
+    return path
+
+
+def real_corpus_file(data: Path, workdir: Path) -> Path:
+    """allsides-dev articles (``text``) and Reuters-21578 (``body``) as one corpus file.
+
+    Documents without text are left out, so every tool gets the same documents.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = workdir / "real-allsides-reuters.parquet"
+    if path.exists():
+        return path
+    ids: list[str] = []
+    texts: list[str] = []
+    for name, field_name, prefix in (
+        ("allsides-dev/articles.jsonl", "text", "allsides-"),
+        ("reuters21578.jsonl", "body", "reuters-"),
+    ):
+        with (data / name).open(encoding="utf-8") as f:
+            for line in f:
+                rec = json.loads(line)
+                text = rec.get(field_name)
+                if isinstance(text, str) and text.strip():
+                    ids.append(f"{prefix}{rec['id']}")
+                    texts.append(text)
+    table = pa.table(
+        {
+            "id": pa.array(ids, pa.string()),
+            "text": pa.array(texts, pa.large_string()),
+            "copy_of": pa.array(np.full(len(ids), -1, dtype=np.int64)),
+        }
+    )
+    pq.write_table(table, path, compression="lz4")
+    return path
+
+
+# ---------------------------------------------------------------------------------------------
+# End to end: each tool in its own process, timed and measured (peak RSS) from outside.
+
+TOOLS = ("syndet", "datasketch", "rensa")
+RENSA_BANDS = 32  # rensa needs num_perm divisible by the bands: 32 x 4 (threshold ~0.42)
+INCLUDES = {
+    "syndet": "`syndet scan FILE -o DIR -q` (default settings, all cores): read Parquet, "
+    "boilerplate, normalize, shingle, MinHash, LSH (threshold 0.02), exact verification, "
+    "clustering, write pairs/clusters/skipped/summary; interpreter start included",
+    "datasketch": "read Parquet in 4,096-doc batches, Python 5-gram tokenizer, MinHash.bulk "
+    "(xxh64, 128 perm), MinHashLSH(0.5) insert of every doc, query of every doc -> candidate "
+    "pairs; no verification, clustering or output file; interpreter start included",
+    "rensa": "read Parquet in 4,096-doc batches, Python 5-gram tokenizer, RMinHash.update "
+    f"(128 perm), RMinHashLSH(0.5, {RENSA_BANDS} bands) insert_many + query_all -> candidate "
+    "pairs; no verification, clustering or output file; interpreter start included",
+}
+
+
+@dataclass
+class E2E:
+    """One tool's whole run on one corpus, in its own process."""
+
+    tool: str
+    corpus: str  # "10,000" or the real corpus's name
+    corpus_docs: int
+    docs: int  # documents the tool ran on (fewer than corpus_docs: extrapolated)
+    seconds: float  # wall clock, process start to exit
+    cpu_seconds: float  # user + system CPU time of the process
+    peak_rss_mb: float  # the process's peak RSS (/usr/bin/time)
+    stages: dict[str, float]  # seconds per stage, as the tool's process measured them
+    pairs: int | None = None  # reported (syndet) or candidate (peers) pairs
+    candidates: int | None = None
+    load: float = 0.0  # 1-minute load average when the process started
+    reused_from: str | None = None  # measured in an earlier size's run on the same documents
+    rss_estimated: bool = False  # peak RSS extrapolated, not measured
+
+    @property
+    def extrapolated(self) -> bool:
+        return self.docs < self.corpus_docs
+
+    @property
+    def full_seconds(self) -> float:
+        """Seconds for the whole corpus: when the tool ran on a prefix, its stages' seconds
+        scaled linearly, plus what is not in a stage (interpreter start, imports) as is."""
+        if not self.extrapolated:
+            return self.seconds
+        staged = sum(self.stages.values())
+        return self.seconds - staged + staged * self.corpus_docs / max(self.docs, 1)
+
+
+def _run_process(argv: list[str], env: dict[str, str], log_path: Path) -> tuple[float, Any]:
+    """Run one process to its end: wall seconds, and its CPU time and peak RSS.
+
+    The process is started through ``/usr/bin/time``: a child forked straight from this
+    (large) process would count this process's pages in its own peak RSS (Linux keeps the
+    high-water mark of the memory it had before ``exec``), so ``os.wait4`` here would
+    report at least this process's size. ``time`` is small, and measures its own child.
+    """
+    import subprocess
+    from types import SimpleNamespace
+
+    stats = log_path.with_suffix(".rusage")
+    wrapped = ["/usr/bin/time", "-f", "%M %U %S", "-o", str(stats), *argv]
+    with log_path.open("wb") as out:
+        t0 = time.perf_counter()
+        proc = subprocess.run(wrapped, stdout=out, stderr=subprocess.STDOUT, env=env)
+        wall = time.perf_counter() - t0
+    if proc.returncode != 0:
+        tail = log_path.read_text(errors="replace")[-2000:]
+        raise SystemExit(f"{' '.join(argv)} failed ({proc.returncode}):\n{tail}")
+    kb, user, system = stats.read_text().split()[-3:]
+    return wall, SimpleNamespace(ru_maxrss=int(kb), ru_utime=float(user), ru_stime=float(system))
+
+
+def _child_env() -> dict[str, str]:
+    import syndet
+
+    env = dict(os.environ)
+    src = str(Path(syndet.__file__).resolve().parent.parent)  # the syndet being measured
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (src, env.get("PYTHONPATH")) if p)
+    env.pop("RAYON_NUM_THREADS", None)  # end to end, every tool uses what it uses by default
+    return env
+
+
+def run_e2e(tool: str, path: Path, label: str, corpus_docs: int, limit: int, workdir: Path) -> E2E:
+    out_dir = workdir / f"out-{tool}-{label.replace(',', '')}"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if tool == "syndet":
+        argv = [sys.executable, "-m", "syndet.cli", "scan", str(path), "-o", str(out_dir), "-q"]
+    else:
+        argv = [
+            sys.executable, str(Path(__file__).resolve()), "--child", tool, "--corpus",
+            str(path), "--limit", str(limit), "--child-out", str(out_dir / "child.json"),
+        ]  # fmt: skip
+    load = os.getloadavg()[0]
+    docs = corpus_docs if tool == "syndet" else limit
+    log(f"[{label}] {tool} end to end on {docs:,} documents (load {load:.2f})...")
+    wall, usage = _run_process(argv, _child_env(), out_dir / "log.txt")
+    res = E2E(
+        tool=tool,
+        corpus=label,
+        corpus_docs=corpus_docs,
+        docs=docs,
+        seconds=wall,
+        cpu_seconds=usage.ru_utime + usage.ru_stime,
+        peak_rss_mb=usage.ru_maxrss / 1024,
+        stages={},
+        load=load,
+    )
+    if tool == "syndet":
+        summary = json.loads((out_dir / "summary.json").read_text())
+        res.stages = dict(summary["seconds"])
+        res.pairs = int(summary["pairs"]["reported"])
+        res.candidates = int(summary["pairs"]["candidates"])
+    else:
+        child = json.loads((out_dir / "child.json").read_text())
+        res.stages = child["stages"]
+        res.pairs = res.candidates = int(child["pairs"])
+    log(
+        f"[{label}] {tool}: {res.seconds:.1f}s wall, {res.cpu_seconds:.1f}s CPU, "
+        f"peak RSS {res.peak_rss_mb:,.0f} MB"
+    )
+    return res
+
+
+def child_main(tool: str, corpus: str, limit: int, out: str) -> int:
+    """A peer's whole run, in its own process (``--child``): stage seconds to ``out``."""
+    import pyarrow.parquet as pq
+
+    stages = {"read": 0.0, "signature": 0.0, "lsh_insert": 0.0, "lsh_query": 0.0}
+    sketches: list[Any] = []
+    batches = pq.ParquetFile(corpus).iter_batches(batch_size=BATCH, columns=["text"])
+    left = limit
+    while left > 0:
+        t0 = time.perf_counter()
+        batch = next(batches, None)
+        if batch is None:
+            break
+        texts = batch.column(0).to_pylist()[:left]
+        t1 = time.perf_counter()
+        sketches.extend(datasketch_bulk(texts) if tool == "datasketch" else rensa_update(texts))
+        stages["read"] += t1 - t0
+        stages["signature"] += time.perf_counter() - t1
+        left -= len(texts)
+    pairs = 0
+    if tool == "datasketch":
+        from datasketch import MinHashLSH
+
+        t0 = time.perf_counter()
+        lsh = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
+        for i, m in enumerate(sketches):
+            lsh.insert(i, m)
+        t1 = time.perf_counter()
+        for i, m in enumerate(sketches):
+            pairs += sum(1 for j in lsh.query(m) if j > i)
+    else:
+        from rensa import RMinHashLSH
+
+        t0 = time.perf_counter()
+        rlsh = RMinHashLSH(THRESHOLD, NUM_PERM, RENSA_BANDS)
+        rlsh.insert_many(sketches)
+        t1 = time.perf_counter()
+        for i, found in enumerate(rlsh.query_all(sketches)):
+            pairs += sum(1 for j in found if j > i)
+    stages["lsh_insert"] = t1 - t0
+    stages["lsh_query"] = time.perf_counter() - t1
+    Path(out).write_text(json.dumps({"docs": len(sketches), "stages": stages, "pairs": pairs}))
+    return 0
+
+
+def estimate_rss(runs: list[E2E]) -> None:
+    """Peak RSS of extrapolated rows: a line through the tool's two largest measured runs."""
+    for tool in TOOLS:
+        measured = sorted(
+            {(r.docs, r.peak_rss_mb) for r in runs if r.tool == tool and not r.extrapolated}
+        )
+        for r in runs:
+            if r.tool == tool and r.extrapolated and len(measured) >= 2:
+                (x0, y0), (x1, y1) = measured[-2:]
+                slope = (y1 - y0) / (x1 - x0)
+                r.peak_rss_mb = y1 + slope * (r.corpus_docs - x1)
+                r.rss_estimated = True
 
 
 # ---------------------------------------------------------------------------------------------
@@ -432,7 +711,7 @@ def report(results: list[SizeResult], meta: dict[str, Any]) -> dict[str, Any]:
     for res in results:
         print(
             f"corpus {res.docs:,}: {res.mean_bytes:,.0f} bytes/doc, {res.copies:,} near-duplicates,"
-            f" generated in {res.generate_seconds:.1f}s"
+            f" read from its file in {res.generate_seconds:.1f}s"
         )
     print()
     print(table(results))
@@ -455,8 +734,9 @@ def report(results: list[SizeResult], meta: dict[str, Any]) -> dict[str, Any]:
             f"[{res.docs:,} docs] datasketch signatures identical to syndet's: "
             f"{sc['identical_rows_datasketch_vs_syndet']:,}/{sc['docs']:,} rows"
         )
+        among = "" if lsh["compared_docs"] == res.docs else f", first {lsh['compared_docs']:,}"
         print(
-            f"[{res.docs:,} docs] LSH pairs (syndet {tuple(lsh['syndet_bands_rows'])} vs "
+            f"[{res.docs:,} docs{among}] LSH pairs (syndet {tuple(lsh['syndet_bands_rows'])} vs "
             f"datasketch {tuple(lsh['datasketch_bands_rows'])} bands x rows): "
             f"syndet {lsh['syndet_pairs']:,}, datasketch {lsh['datasketch_pairs']:,}, "
             f"both {lsh['both']:,}, syndet only {lsh['syndet_only']:,}, "
@@ -486,7 +766,47 @@ def report(results: list[SizeResult], meta: dict[str, Any]) -> dict[str, Any]:
     return head
 
 
-def plot(results: list[SizeResult], path: str) -> None:
+def e2e_tables(runs: list[E2E]) -> str:
+    """The end-to-end table and the per-stage docs/s table (markdown)."""
+    lines = [
+        "| corpus | tool | documents run | end-to-end s | docs/s | peak RSS MB | CPU s "
+        "| time / syndet | RSS / syndet | load |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    base = {r.corpus: r for r in runs if r.tool == "syndet"}
+    for r in runs:
+        ref = base.get(r.corpus)
+        sec = r.full_seconds
+        t_ratio = f"{sec / ref.seconds:,.1f}x" if ref and r is not ref else "1.0x"
+        m_ratio = f"{r.peak_rss_mb / ref.peak_rss_mb:,.2f}x" if ref and r is not ref else "1.0x"
+        if r.extrapolated:
+            how = f"reused from {r.reused_from}" if r.reused_from else "measured"
+            docs = f"{r.docs:,} of {r.corpus_docs:,} ({how})"
+            secs = f"~{sec:,.1f} (extrapolated)"
+            rss = (
+                f"~{r.peak_rss_mb:,.0f} (extrapolated)"
+                if r.rss_estimated
+                else f">= {r.peak_rss_mb:,.0f} (at {r.docs:,})"
+            )
+        else:
+            docs, secs, rss = f"{r.docs:,}", f"{sec:,.1f}", f"{r.peak_rss_mb:,.0f}"
+        lines.append(
+            f"| {r.corpus} | {r.tool} | {docs} | {secs} | {r.corpus_docs / sec:,.0f} | {rss} "
+            f"| {r.cpu_seconds:,.1f} | {t_ratio} | {m_ratio} | {r.load:.1f} |"
+        )
+    lines += ["", "| corpus | tool | stage | seconds | docs/s |", "|---|---|---|---:|---:|"]
+    for r in runs:
+        if r.reused_from:
+            continue
+        for stage, sec in r.stages.items():
+            rate = f"{r.docs / sec:,.0f}" if sec > 0 else "—"
+            lines.append(f"| {r.corpus} | {r.tool} | {stage} | {sec:,.2f} | {rate} |")
+    return "\n".join(lines)
+
+
+def plot(runs: list[E2E], path: str, title: str) -> None:
+    """End-to-end seconds and peak RSS against corpus size, one line per tool (log-log);
+    hollow markers on dashed lines are extrapolated."""
     try:
         import matplotlib
 
@@ -495,18 +815,45 @@ def plot(results: list[SizeResult], path: str) -> None:
     except ImportError:
         log("matplotlib is not installed; --plot skipped (pip install matplotlib)")
         return
-    fig, axes = plt.subplots(1, len(results), figsize=(6 * len(results), 4), squeeze=False)
-    for ax, res in zip(axes[0], results, strict=True):
-        rows = [r for r in res.rows if not r.stage.startswith(" ")]
-        labels = [f"{r.tool}\n{r.stage}" for r in rows]
-        ax.barh(labels, [r.rate for r in rows])
+    synth = [r for r in runs if r.corpus_docs and r.corpus.replace(",", "").isdigit()]
+    fig, (ax_t, ax_m) = plt.subplots(1, 2, figsize=(12, 4.8))
+    colors = {"syndet": "tab:blue", "datasketch": "tab:orange", "rensa": "tab:green"}
+    for tool in TOOLS:
+        rows = sorted((r for r in synth if r.tool == tool), key=lambda r: r.corpus_docs)
+        if not rows:
+            continue
+        for ax, value, has in (
+            (ax_t, lambda r: r.full_seconds, lambda r: True),
+            (ax_m, lambda r: r.peak_rss_mb, lambda r: not r.extrapolated or r.rss_estimated),
+        ):
+            pts = [(r.corpus_docs, value(r), r.extrapolated) for r in rows if has(r)]
+            meas = [(x, y) for x, y, e in pts if not e]
+            if meas:
+                ax.plot(*zip(*meas, strict=True), "o-", color=colors[tool], label=tool)
+            if any(e for _, _, e in pts):
+                last = meas[-1:] if meas else []
+                ext = last + [(x, y) for x, y, e in pts if e]
+                ax.plot(*zip(*ext, strict=True), "--", color=colors[tool])
+                xs, ys = zip(*[(x, y) for x, y, e in pts if e], strict=True)
+                ax.plot(xs, ys, "o", mfc="white", color=colors[tool],
+                        label=f"{tool} (extrapolated)")  # fmt: skip
+            for x, y, _ in pts:
+                text = f"{y:,.0f}" if y >= 10 else f"{y:.1f}"
+                ax.annotate(text, (x, y), textcoords="offset points", xytext=(4, 4), fontsize=7)
+    for ax, ylabel, name in (
+        (ax_t, "seconds (log)", "End-to-end time"),
+        (ax_m, "peak RSS, MB (log)", "Peak memory (each tool's own process)"),
+    ):
         ax.set_xscale("log")
-        ax.set_xlabel("documents / second")
-        ax.set_title(f"{res.docs:,} documents")
-        ax.tick_params(axis="y", labelsize=7)
-        ax.invert_yaxis()
+        ax.set_yscale("log")
+        ax.set_xlabel("documents (log)")
+        ax.set_ylabel(ylabel)
+        ax.set_title(name)
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.suptitle(title, fontsize=9)
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    fig.savefig(path, dpi=110)
     log(f"plot written to {path}")
 
 
@@ -521,27 +868,60 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--docs",
         default="10000,100000",
         type=lambda s: [int(x) for x in s.split(",") if x.strip()],
-        help="comma-separated corpus sizes (default 10000,100000)",
+        help="comma-separated corpus sizes (default 10000,100000; 0 for none)",
     )
-    p.add_argument("--workers", type=int, default=1, help="threads for syndet (default 1)")
+    p.add_argument("--workers", type=int, default=1, help="threads for syndet's stage rows")
     p.add_argument(
         "--peer-docs",
         type=int,
         default=0,
-        help="documents the peers' signature stage runs on (default min(docs, 20000))",
+        help="documents the peers' in-process signature rows run on (default min(docs, 20000))",
+    )
+    p.add_argument(
+        "--peer-max-docs",
+        type=int,
+        default=100_000,
+        help="larger corpora: datasketch and rensa run end to end (and MinHashLSH in the "
+        "stage rows) on the first this many documents, extrapolated linearly (default 100000)",
+    )
+    p.add_argument("--tools", default=",".join(TOOLS), help="end-to-end tools to run")
+    p.add_argument("--no-stages", action="store_true", help="skip the in-process stage rows")
+    p.add_argument(
+        "--data",
+        metavar="DIR",
+        help="also run end to end on real text: DIR/allsides-dev/articles.jsonl and "
+        "DIR/reuters21578.jsonl (e.g. ../shared/data)",
+    )
+    p.add_argument(
+        "--workdir",
+        metavar="DIR",
+        help="where corpus files and outputs go (default: a folder under the system's temp)",
     )
     p.add_argument("--seed", type=int, default=0, help="document generator seed")
     p.add_argument("--json", metavar="PATH", help="write every number to this JSON file")
-    p.add_argument("--plot", metavar="PATH", help="bar chart of docs/s (needs matplotlib)")
-    return p.parse_args(argv)
+    p.add_argument(
+        "--plot", metavar="PATH", help="PNG of time and peak RSS against size (matplotlib)"
+    )
+    p.add_argument("--child", choices=("datasketch", "rensa"), help=argparse.SUPPRESS)
+    p.add_argument("--corpus", help=argparse.SUPPRESS)
+    p.add_argument("--limit", type=int, default=0, help=argparse.SUPPRESS)
+    p.add_argument("--child-out", help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    args.docs = [n for n in args.docs if n > 0]
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.child:
+        return child_main(args.child, args.corpus, args.limit, args.child_out)
     cpus = os.cpu_count() or 1
     if args.workers < 1:
         raise SystemExit("--workers must be >= 1")
-    # Before rensa is imported: its rayon pool reads this once.
+    tools = [t for t in args.tools.split(",") if t]
+    if set(tools) - set(TOOLS) or "syndet" not in tools:
+        raise SystemExit(f"--tools: syndet plus any of {', '.join(TOOLS[1:])}")
+    # Before rensa is imported: its rayon pool reads this once (stage rows: one core each).
     os.environ.setdefault("RAYON_NUM_THREADS", str(args.workers))
 
     import datasketch
@@ -555,8 +935,11 @@ def main(argv: list[str] | None = None) -> int:
         log(f"--workers {args.workers} > {all_threads} (numba threads); using {all_threads}")
         args.workers = all_threads
 
+    import tempfile
     from importlib.metadata import version
 
+    workdir = Path(args.workdir or os.path.join(tempfile.gettempdir(), "syndet-throughput"))
+    workdir.mkdir(parents=True, exist_ok=True)
     meta: dict[str, Any] = {
         "syndet": getattr(syndet, "__version__", version("syndet")),
         "datasketch": datasketch.__version__,
@@ -571,24 +954,80 @@ def main(argv: list[str] | None = None) -> int:
         "rayon_num_threads": os.environ.get("RAYON_NUM_THREADS"),
         "seed": args.seed,
         "peer_docs": args.peer_docs or None,
+        "peer_max_docs": args.peer_max_docs,
         "load_start": os.getloadavg()[0],
+        "argv": sys.argv[1:] if argv is None else argv,
     }
     if meta["load_start"] > 0.5:
         log(f"load average is {meta['load_start']:.2f}: other processes may disturb the timings")
 
+    from benchmarks._gen import CHUNK
+
     t_start = time.perf_counter()
-    results = [run_size(n, args, all_threads) for n in args.docs]
+    results: list[SizeResult] = []
+    runs: list[E2E] = []
+    measured: dict[tuple[str, int], E2E] = {}  # peers' prefix runs, reused by larger sizes
+    # Untimed: a first syndet process compiles numba's kernels into its cache (tens of
+    # seconds, once per installation); the timed processes then load them, as users' do.
+    warm = synth_corpus_file(2 * CHUNK, args.seed + 1, workdir)
+    log("warming syndet's kernel cache (not timed)...")
+    run_e2e("syndet", warm, "warm-up", 2 * CHUNK, 2 * CHUNK, workdir)
+    for n in args.docs:
+        path = synth_corpus_file(n, args.seed, workdir)
+        label = f"{n:,}"
+        for tool in tools:
+            limit = n if tool == "syndet" else min(n, args.peer_max_docs)
+            prior = measured.get((tool, limit))
+            if prior is not None and limit < n and limit % CHUNK == 0:
+                # The first `limit` documents of this corpus are the earlier corpus (the
+                # generator's chunks are seeded on their own): no need to run them again.
+                runs.append(replace(prior, corpus=label, corpus_docs=n, reused_from=prior.corpus))
+                continue
+            run = run_e2e(tool, path, label, n, limit, workdir)
+            runs.append(run)
+            if tool != "syndet":
+                measured[(tool, limit)] = run
+        if not args.no_stages:
+            results.append(run_size(n, path, args, all_threads))
+    if args.data:
+        path = real_corpus_file(Path(args.data), workdir)
+        import pyarrow.parquet as pq
+
+        n_real = pq.ParquetFile(path).metadata.num_rows
+        for tool in tools:
+            runs.append(run_e2e(tool, path, "real (allsides-dev + Reuters)", n_real, n_real,
+                                workdir))  # fmt: skip
+    estimate_rss(runs)
     meta["load_end"] = os.getloadavg()[0]
     meta["total_seconds"] = time.perf_counter() - t_start
-    head = report(results, meta)
+
+    print()
+    print(
+        f"syndet {meta['syndet']} | datasketch {meta['datasketch']} | rensa {meta['rensa']} | "
+        f"numba {meta['numba']} | {cpus} CPUs | load average at start {meta['load_start']:.2f}, "
+        f"at end {meta['load_end']:.2f}"
+    )
+    print("\nEnd to end, each tool in its own process (wall clock; CPU, peak RSS: /usr/bin/time):")
+    for tool in tools:
+        print(f"  {tool}: {INCLUDES[tool]}")
+    print()
+    print(e2e_tables(runs))
+    head: dict[str, Any] = {}
+    if results:
+        print("\nStages in one process (signature and LSH stages alone, same documents):")
+        head = report(results, meta)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak RSS {peak_mb:,.0f} MB; total run {meta['total_seconds']:.0f}s")
+    print(f"\nthis process's peak RSS {peak_mb:,.0f} MB; total run {meta['total_seconds']:.0f}s")
 
     if args.json:
         out = {
             "meta": meta,
             "headline": head,
             "peak_rss_mb": peak_mb,
+            "end_to_end": [
+                {**asdict(r), "extrapolated": r.extrapolated, "full_seconds": r.full_seconds}
+                for r in runs
+            ],
             "sizes": [
                 {
                     **{k: v for k, v in asdict(res).items() if k != "rows"},
@@ -603,7 +1042,12 @@ def main(argv: list[str] | None = None) -> int:
         Path(args.json).write_text(json.dumps(out, indent=2) + "\n")
         log(f"numbers written to {args.json}")
     if args.plot:
-        plot(results, args.plot)
+        title = (
+            f"syndet {meta['syndet']} vs datasketch {meta['datasketch']} / rensa {meta['rensa']}"
+            f" on generated ~500-word articles, {cpus} CPUs, load {meta['load_start']:.1f}"
+            f"-{meta['load_end']:.1f}"
+        )
+        plot(runs, args.plot, title)
     return 0
 
 

@@ -124,6 +124,9 @@ def test_quotes_removed() -> None:
             "“An unclosed quote paragraph goes on",
             "— Jane Roe (@janeroe) May 3, 2020",
             "No quotes here.",
+            "JANE ROE: Well, the bridge will be rebuilt by spring.",
+            "Q: When will it open?",
+            "The mayor had one aim: to reopen the bridge.",
         ]
     )
     out = boilerplate.strip_quotes(lines).to_pylist()
@@ -131,6 +134,27 @@ def test_quotes_removed() -> None:
     assert "Curly" not in out[1] and "guillemets" not in out[1] and "she said" in out[1]
     assert out[2] == "" and out[3] == ""
     assert out[4] == "No quotes here."
+    # transcript turns are speech; a colon inside a sentence is not a speaker label
+    assert out[5] == "" and out[6] == ""
+    assert out[7] == "The mayor had one aim: to reopen the bridge."
+
+
+def test_link_cards_cut() -> None:
+    card = (
+        "Mayor Jane Roe Jane Alice RoeCouncil votes to close the old bridge Ferry fares rise "
+        "again MORE"
+    )
+    lines = pa.array(
+        [
+            f"A vote called by {card} on Tuesday split the council.",
+            "McDonald's sells MORE burgers than before.",  # a Mc name is no card
+            "#BlackLivesMatter organisers met the council to plan the march, and MORE",
+            "No card here.",
+        ]
+    )
+    out = boilerplate.strip_link_cards(lines).to_pylist()
+    assert out[0] == "A vote called by Mayor Jane Roe Jane Alice Roe  on Tuesday split the council."
+    assert out[1:] == lines.to_pylist()[1:]
 
 
 def test_cheap_filter() -> None:

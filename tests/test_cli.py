@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 from click.testing import CliRunner
 
-from syndet.cli import cli
+from syndet.cli import _Progress, cli
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 
@@ -44,7 +44,8 @@ def test_scan_writes_report(runner: CliRunner, tmp_path: Path, fmt: str) -> None
     assert (out / f"skipped.{fmt}").exists()
     summary = json.loads((out / "summary.json").read_text())
     assert summary["pairs"]["reported"] == pairs.height
-    assert set(summary["seconds"]) >= {"normalize", "shingle", "minhash", "lsh", "verify"}
+    stages = {"read", "normalize", "boilerplate", "shingle", "minhash", "lsh", "verify"}
+    assert set(summary["seconds"]) >= stages | {"cluster", "report", "write"}
     assert summary["settings"]["shingle"]["k"] == 5
 
 
@@ -150,3 +151,74 @@ def test_boilerplate_switches(runner: CliRunner, tmp_path: Path) -> None:
     assert pl.read_csv(out / "pairs.csv").height == 1
     summary = json.loads((out / "summary.json").read_text())
     assert summary["settings"]["boilerplate"]["strip_quotes"] is False
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_progress_draws_one_line_per_stage() -> None:
+    import io
+
+    out, clock = io.StringIO(), FakeClock()
+    progress = _Progress(enabled=True, stream=out, clock=clock, interval=0.1)
+    for done in (4096, 8192):  # reading: no total, a counter
+        clock.now += 1.0
+        progress("reading", done, None)
+    progress("reading", 9000, None)  # too soon after the last redraw: not drawn
+    for done in (4000, 9000):
+        clock.now += 2.0
+        progress("signatures", done, 9000)
+    clock.now += 0.5
+    progress("lsh", 9000, 9000)
+    clock.now += 1.5
+    progress("verify", 300, 300)
+    progress.clear()  # a skip message would be printed here
+    clock.now += 0.25
+    progress("cluster", 120, 120)
+    progress.close()
+    text = out.getvalue()
+    assert "reading" in text and "8,192 documents" in text
+    assert "[##########" in text and "4,000/9,000  44%" in text  # a live bar with its total
+    finished = [line.rsplit("\x1b[K", 1)[-1] for line in text.split("\n")[:-1]]
+    assert [line.split()[0] for line in finished] == [
+        "reading", "signatures", "lsh", "verify", "cluster"
+    ]  # fmt: skip
+    # each stage's line ends with its count, rate and time; the times add up to the scan's
+    assert finished[0].split()[1:] == ["9,000", "documents", "4,500/s", "2.0", "s", "done"]
+    assert finished[1].split()[1:] == ["9,000", "documents", "2,250/s", "4.0", "s", "done"]
+    assert finished[3].split()[1:] == ["300", "pairs", "200/s", "1.5", "s", "done"]
+    assert text.endswith("\n")
+    # disabled (not a terminal, or -q): nothing at all
+    quiet = io.StringIO()
+    off = _Progress(enabled=False, stream=quiet)
+    off("reading", 1, None)
+    off.close()
+    assert quiet.getvalue() == ""
+
+
+def test_scan_progress_on_a_terminal(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import syndet.cli
+
+    res = runner.invoke(cli, ["scan", str(CORPUS), "-o", str(tmp_path / "a")])
+    assert res.exit_code == 0, res.output
+    assert "\r" not in res.stderr  # stderr is not a terminal: no progress display
+    monkeypatch.setattr(syndet.cli, "_stderr_is_terminal", lambda: True)
+    res = runner.invoke(cli, ["scan", str(CORPUS), "-o", str(tmp_path / "b")])
+    assert res.exit_code == 0, res.output
+    finished = [line.rsplit("\x1b[K", 1)[-1] for line in res.stderr.split("\n")[:-1]]
+    assert [line.split()[0] for line in finished] == [
+        "reading", "signatures", "lsh", "verify", "cluster", "write"
+    ]  # fmt: skip
+    assert all(line.endswith(" s  done") for line in finished)
+    assert "signatures [" in res.stderr  # the bar, with the documents read as its total
+    assert "Scanned 34 documents" in res.stdout
+    quiet = runner.invoke(cli, ["scan", str(CORPUS), "-o", str(tmp_path / "c"), "-q"])
+    assert quiet.exit_code == 0
+    assert quiet.stderr == ""

@@ -291,3 +291,121 @@ def test_bucket_reducer_matches_candidate_pairs(shared_key: bool) -> None:
     assert np.array_equal(got, want_ranks[np.lexsort((want_ranks[:, 1], want_ranks[:, 0]))])
     assert list(out[1]) == [stats.bucket_pairs, stats.capped_buckets, stats.pairs_not_expanded]
     assert stats.capped_buckets > 0
+
+
+def test_components_on_the_workers_equal_union_find(client: Client) -> None:
+    # Engine-side connected components (spanning forests merged in a tree on the workers)
+    # against the client's union-find: the same label (smallest row) for every row.
+    from syndet.cluster import components
+    from syndet.engine import DaskEngine
+
+    rng = np.random.default_rng(5)
+    n = 5000
+    pairs = np.concatenate(
+        [
+            rng.integers(0, n, size=(2500, 2)),  # random edges: many small components
+            np.stack([np.arange(3000, 3400), np.arange(3001, 3401)], axis=1),  # a long chain
+            np.stack([np.full(50, 4999), np.arange(4000, 4050)], axis=1),  # a star
+        ]
+    )
+    pairs = pairs[pairs[:, 0] != pairs[:, 1]]
+    pairs.sort(axis=1)
+    rng.shuffle(pairs)  # a chain's edges land in different partitions
+    with DaskEngine(client, client_edges_max=0) as engine:
+        got = engine.components(n, pairs)
+        assert engine.component_rounds == 1
+    assert np.array_equal(got, components(n, pairs))
+    with DaskEngine(client) as engine:  # few edges: union-find on the client
+        assert np.array_equal(engine.components(n, pairs), got)
+        assert engine.component_rounds == 0
+
+
+def test_scan_with_components_on_the_workers(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from syndet.engine import DaskEngine
+
+    docs = make_corpus(seed=3)
+    local = Scanner().scan_table(table(docs))
+    monkeypatch.setattr(DaskEngine, "client_edges_max", 0)  # every round on the workers
+    dask = Scanner(engine="dask", scheduler=client, batch_size=6).scan_table(table(docs))
+    same_result(local, dask)
+    assert dask.summary["engine"]["client_edges_max"] == 0
+    assert dask.summary["engine"]["component_rounds_on_workers"] >= 1
+    assert len(dask.clusters) > 0
+
+
+def _spill_folders(dask_worker: Any = None) -> list[str]:
+    """The syndet spill folders in this worker's local directory (in a task, or through
+    ``client.run``, which passes the worker)."""
+    import glob
+    import os
+
+    from distributed import get_worker
+
+    worker = dask_worker if dask_worker is not None else get_worker()
+    return glob.glob(os.path.join(worker.local_directory, "syndet-spill-*"))
+
+
+def test_workers_spill_shingles_to_disk_and_clean_up(client: Client) -> None:
+    from syndet.engine import _WorkerFiles
+
+    docs = make_corpus(seed=6, stories=4)
+    dask = Scanner(engine="dask", scheduler=client, batch_size=5).scan_table(table(docs))
+    local = Scanner().scan_table(table(docs))
+    same_result(local, dask)
+    assert dask.summary["engine"]["spill"] is True
+    # the scan's folders are gone from every worker once it is over
+    assert all(not found for found in client.run(_spill_folders).values())
+
+    # During a scan, a signed partition on a worker holds its shingles as files there.
+    from syndet.engine import _read_task, _sign_task
+
+    def sign_on_a_worker(batch: pa.Table) -> tuple[str, str, int]:
+        from syndet.pipeline import Scanner as S
+
+        s = S()
+        read = _read_task(batch, s.config, 0, "test-scan")
+        part, _ = _sign_task(read, np.empty(0, np.uint64), s.config, s.bands, s.rows, "test-scan")
+        found = len(_spill_folders())
+        from syndet.engine import _drop_spill
+
+        _drop_spill("test-scan")
+        return type(read[0].authored).__name__, type(part.sets).__name__, found
+
+    from syndet.io.readers import DOC_SCHEMA
+
+    cols = {f.name: pa.nulls(3, f.type) for f in DOC_SCHEMA}
+    cols["id"] = pa.array(["a", "b", "c"], DOC_SCHEMA.field("id").type)
+    cols["text"] = pa.array(list(docs.values())[:3], DOC_SCHEMA.field("text").type)
+    cols["origin"] = pa.array(["<t>"] * 3, DOC_SCHEMA.field("origin").type)
+    batch = pa.table(cols, schema=DOC_SCHEMA)
+    kinds = client.submit(sign_on_a_worker, batch, pure=False).result()
+    assert kinds == (_WorkerFiles.__name__, _WorkerFiles.__name__, 1)
+    assert all(not found for found in client.run(_spill_folders).values())
+
+
+def test_spilled_shingles_travel_as_arrays(tmp_path: Path) -> None:
+    # A worker's spill paths mean nothing elsewhere: moved to another worker (pickled), a
+    # spilled array arrives as the arrays themselves.
+    import pickle
+
+    from syndet.engine import RaggedRef, Spill, _WorkerFiles
+
+    offsets = np.array([0, 2, 5], dtype=np.int64)
+    values = np.arange(5, dtype=np.uint64) * np.uint64(2**40)
+    ref = Spill(str(tmp_path)).put(offsets, values, kind=_WorkerFiles)
+    assert isinstance(ref, _WorkerFiles) and isinstance(ref.values, str)
+    moved = pickle.loads(pickle.dumps(ref))
+    assert type(moved) is RaggedRef
+    assert isinstance(moved.offsets, np.ndarray) and isinstance(moved.values, np.ndarray)
+    assert np.array_equal(moved.offsets, offsets) and np.array_equal(moved.values, values)
+    assert moved.values.dtype == np.uint64
+
+
+def test_dask_keeps_memory_when_spill_is_off(client: Client) -> None:
+    docs = make_corpus(seed=2, stories=4)
+    local = Scanner().scan_table(table(docs))
+    dask = Scanner(engine="dask", scheduler=client, spill=None).scan_table(table(docs))
+    same_result(local, dask)
+    assert dask.summary["engine"]["spill"] is False

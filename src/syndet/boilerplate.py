@@ -60,6 +60,7 @@ __all__ = [
     "republished",
     "split_lines",
     "strip_credits",
+    "strip_link_cards",
     "strip_quotes",
 ]
 
@@ -183,10 +184,12 @@ def strip_credits(lines: pa.Array) -> tuple[pa.Array, pa.Array]:
 
 
 # Whole lines that are quoted speech although no closing mark follows on the line: paragraphs
-# of a multi-paragraph quote (they open with a quotation mark and never close), and embedded
-# tweets ("— Jane Roe (@janeroe) May 3, 2020", "pic.twitter.com/...").
+# of a multi-paragraph quote (they open with a quotation mark and never close), embedded
+# tweets ("— Jane Roe (@janeroe) May 3, 2020", "pic.twitter.com/..."), and transcript turns
+# ("JANE ROE: ...", "Q: ..."): two stories quoting one interview or briefing share its words.
 QUOTED_LINE_PATTERN = (
     r'^\s*[“"«„][^”"»“]*$'
+    r"|^\s*(?:[A-Z][A-Z.'’ -]{1,40}|Q|A):\s"
     r"|pic\.twitter\.com/|https?://t\.co/"
     r"|[—–-]\s*[^()\n]{1,60}\(@\w{1,30}\)\s+\w+ \d{1,2}, \d{4}"
 )
@@ -199,12 +202,37 @@ def strip_quotes(lines: pa.Array) -> pa.Array:
 
     lines = lines.cast(pa.large_string())
     # Only lines holding a quotation mark or a tweet marker can change.
-    idx, sub = _on_subset(lines, r'["“”«»„]|twitter\.com|t\.co/|\(@')
+    idx, sub = _on_subset(lines, r'["“”«»„]|twitter\.com|t\.co/|\(@|^\s*[A-Z][^:]{0,40}:')
     if not len(sub):
         return lines
     quoted = pc.match_substring_regex(sub, QUOTED_LINE_PATTERN)
     sub = pc.if_else(quoted, pa.scalar("", pa.large_string()), sub)
     return _scatter(lines, idx, pc.replace_substring_regex(sub, QUOTE_PATTERN, " "))
+
+
+# An inline link card, as some sites' scrapes carry them mid-sentence: a linked name glued to
+# the headlines of the person's other stories, ending in "MORE" ("... President Trump Donald
+# John TrumpSenate votes to ... Judge rules ... MORE's impeachment trial"). The glued capital
+# ("TrumpSenate") starts the card; a word starting with "#" or "@" never does.
+LINK_CARD_CUT = r"(^|\s)([A-Z][\w'.-]*?[a-z])[A-Z][^\n]{40,400}? MORE\b"
+
+
+def strip_link_cards(lines: pa.Array) -> pa.Array:
+    """Lines with inline link cards (a glued name, other headlines, "MORE") cut out.
+
+    Measured on allsides-dev: 133 of The Hill's pages carry them, and the shared headline
+    lists made nine pairs of different stories look like rewrites of each other.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    lines = lines.cast(pa.large_string())
+    idx, sub = _on_subset(lines, r"[a-z][A-Z].* MORE\b")
+    if not len(sub):
+        return lines
+    # The glued word's first part (the linked name) stays; from the glued capital on it goes.
+    cut = pc.replace_substring_regex(sub, LINK_CARD_CUT, r"\1\2 ")
+    return _scatter(lines, idx, cut)
 
 
 def agency_of(line_agency: pa.Array, doc_offsets: np.ndarray) -> list[str | None]:

@@ -81,33 +81,94 @@ class _Group(click.Group):
         sys.exit(rv if isinstance(rv, int) else 0)
 
 
-class _Progress:
-    """A one-line progress display on stderr, only when stderr is a terminal."""
+def _stderr_is_terminal() -> bool:
+    return sys.stderr.isatty()
 
-    def __init__(self, enabled: bool) -> None:
+
+#: what each stage of the scan counts, for the progress lines
+_STAGE_NOUNS = {"reading": "documents", "signatures": "documents", "lsh": "documents",
+                "verify": "pairs", "cluster": "pairs", "write": "files"}  # fmt: skip
+
+
+class _Progress:
+    """One progress line per stage on stderr, only when stderr is a terminal.
+
+    The stage being worked on is redrawn in place: a bar with done/total, its rate and
+    elapsed time when the stage knows its total, a counter otherwise. When the next stage
+    reports, the line is finished with the stage's count, rate and time, and stays. A stage
+    ends at its last report and the next one starts there (the first one when the scan
+    starts), so the times add up to the scan's.
+    """
+
+    _WIDTH = 24
+
+    def __init__(
+        self,
+        enabled: bool,
+        stream: Any = None,
+        clock: Any = time.monotonic,
+        interval: float = 0.1,
+    ) -> None:
         self.enabled = enabled
-        self.last = 0.0
+        self.stream = stream if stream is not None else sys.stderr
+        self.clock = clock
+        self.interval = interval
         self.stage = ""
+        self.started = self.last = self.ticked = clock()  # ticked: the stage's last report
+        self.done = 0
+        self.total: int | None = None
+        self.live = False  # a live line is on screen (to clear before other output)
 
     def __call__(self, stage: str, done: int, total: int | None) -> None:
         if not self.enabled:
             return
-        now = time.monotonic()
-        if stage == self.stage and now - self.last < 0.2 and (total is None or done < total):
+        now = self.clock()
+        if stage != self.stage:
+            self._finish(self.ticked)
+            self.stage = stage
+        elif now - self.last < self.interval and (total is None or done < total):
+            self.done, self.total, self.ticked = done, total, now
             return
-        self.last, self.stage = now, stage
-        if total:
-            width = 30
-            filled = int(width * done / max(total, 1))
-            bar = "#" * filled + "-" * (width - filled)
-            text = f"{stage:<10} [{bar}] {done:,}/{total:,}"
-        else:
-            text = f"{stage:<10} {done:,} documents"
-        click.echo(f"\r\x1b[K{text}", err=True, nl=False)
+        self.done, self.total, self.last, self.ticked = done, total, now, now
+        self._draw(self._line(now, final=False))
+
+    def _line(self, now: float, *, final: bool) -> str:
+        elapsed = max(now - self.started, 0.0)
+        noun = _STAGE_NOUNS.get(self.stage, "items")
+        per_item = elapsed > 0 and self.done and noun != "files"
+        rate = f"{self.done / elapsed:,.0f}/s" if per_item else ""
+        if final:
+            return f"{self.stage:<10} {self.done:>12,} {noun:<9} {rate:>11}  {elapsed:6.1f} s  done"
+        if self.total:
+            filled = min(self._WIDTH, int(self._WIDTH * self.done / self.total))
+            bar = "#" * filled + "-" * (self._WIDTH - filled)
+            pct = 100 * self.done / self.total
+            count = f"{self.done:,}/{self.total:,}"
+            return f"{self.stage:<10} [{bar}] {count} {pct:3.0f}% {rate:>11}  {elapsed:6.1f} s"
+        return f"{self.stage:<10} {self.done:>12,} {noun:<9} {rate:>11}  {elapsed:6.1f} s"
+
+    def _draw(self, text: str, *, end: str = "") -> None:
+        self.stream.write(f"\r\x1b[K{text}{end}")
+        self.stream.flush()
+        self.live = not end
+
+    def _finish(self, end: float) -> None:
+        """Leave the current stage's final line on screen: the stage ended at ``end`` (its
+        last report), where the next one starts."""
+        if self.stage:
+            self._draw(self._line(end, final=True), end="\n")
+        self.stage, self.started = "", end
+
+    def clear(self) -> None:
+        """Clear the live line (before a message is printed); the next tick redraws it."""
+        if self.enabled and self.live:
+            self._draw("")
+            self.last = float("-inf")
 
     def close(self) -> None:
-        if self.enabled and self.stage:
-            click.echo("\r\x1b[K", err=True, nl=False)
+        """Finish the last stage's line."""
+        if self.enabled:
+            self._finish(max(self.ticked, self.started))
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -240,10 +301,10 @@ def scan_command(
             return
         shown += 1
         if shown <= _MAX_SKIP_LINES:
-            progress.close()
+            progress.clear()
             click.echo(f"skipped {skip.where}: {skip.message}", err=True)
 
-    progress = _Progress(enabled=not quiet and sys.stderr.isatty())
+    progress = _Progress(enabled=not quiet and _stderr_is_terminal())
     scanner = Scanner(
         config,
         workers=workers,
@@ -258,6 +319,13 @@ def scan_command(
         stdin = io.BytesIO(stdin.read())  # read twice: by the scan and by the index check
     try:
         result = scanner.scan(list(inputs), id_col=id_col, text_col=text_col, stdin=stdin)
+        from syndet import report
+
+        written = []
+        if output:
+            progress("write", 0, 4)
+            written = report.write_report(result, output, fmt)
+            progress("write", len(written), len(written))
     finally:
         progress.close()
     if shown > _MAX_SKIP_LINES:
@@ -265,10 +333,7 @@ def scan_command(
         where = f" (all listed in {output}/skipped.{fmt})" if output else ""
         click.echo(f"... and {more} more skipped documents{where}", err=True)
 
-    from syndet import report
-
     if output:
-        written = report.write_report(result, output, fmt)
         if not quiet:
             click.echo(report.render(result, max_clusters=0).splitlines()[0])
             click.echo("Wrote " + ", ".join(str(p) for p in written))

@@ -27,6 +27,7 @@ position of the cluster when ordered by its lowest document id.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -76,19 +77,22 @@ def build_clusters(
     rank: np.ndarray,
     published: np.ndarray | None = None,
     evidence: np.ndarray | None = None,
+    components_of: Callable[[int, np.ndarray], np.ndarray] | None = None,
 ) -> Clusters:
     """Cluster rows linked by ``pairs`` and pick each cluster's source.
 
     ``shared`` is the shared-shingle count of each pair, ``sizes`` the shingle count of each
     row, ``rank`` the id order of each row, ``published`` int64 epoch microseconds with
     ``np.iinfo(np.int64).min`` where unknown (or None when no document has a date).
+    ``components_of`` replaces :func:`components` (an engine's own connected components: any
+    labelling of the same components gives the same clusters).
     """
     pairs = np.ascontiguousarray(pairs, dtype=np.int64).reshape(-1, 2)
     rank = np.asarray(rank, dtype=np.int64)
     empty = np.empty(0, dtype=np.int64)
     if pairs.shape[0] == 0:
         return Clusters(empty, empty, empty, empty)
-    root = components(n, pairs)
+    root = (components_of or components)(n, pairs)
     members = np.unique(pairs.ravel())
     roots = root[members]
     # Cluster ids ordered by each cluster's lowest-ranked member.

@@ -56,7 +56,8 @@ class BoilerplateConfig:
     strip_credits: bool = True
     #: Remove quoted speech: shared quotes alone never make a copy.
     strip_quotes: bool = True
-    #: Drop short link-like lines and link rows from plain text (never after HTML extraction).
+    #: Drop short link-like lines and link rows from plain text (never after HTML extraction),
+    #: and cut inline link cards (a glued name, its other headlines, "MORE") from any text.
     line_filter: bool = True
     #: Learn chrome lines from the corpus (lines recurring across otherwise unlike documents).
     learn_chrome: bool = True

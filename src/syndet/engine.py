@@ -15,6 +15,7 @@ documentation for how each corpus-wide step is distributed.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import importlib
@@ -27,7 +28,6 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -53,6 +53,21 @@ class RaggedRef:
     values: np.ndarray | str
 
 
+@dataclass(frozen=True)
+class _WorkerFiles(RaggedRef):
+    """A ragged array spilled to one Dask worker's local folder.
+
+    The paths mean something on that worker's machine only: when Dask moves the object to
+    another worker (or to the client), it travels as the arrays themselves and arrives as an
+    in-memory :class:`RaggedRef`, so a scan is correct on any cluster, whichever worker runs
+    a task.
+    """
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        offsets, values = Spill.get(self)
+        return RaggedRef, (np.array(offsets), np.array(values))
+
+
 class Spill:
     """Ragged arrays kept in memory or written to ``.npy`` files and memory-mapped back.
 
@@ -67,8 +82,8 @@ class Spill:
             os.makedirs(self.dir, exist_ok=True)
         self._ids = itertools.count()
 
-    def put(self, offsets: np.ndarray, values: np.ndarray) -> RaggedRef:
-        """Store one ragged array; returns a reference for :meth:`get`."""
+    def put(self, offsets: np.ndarray, values: np.ndarray, kind: type = RaggedRef) -> RaggedRef:
+        """Store one ragged array; returns a reference (a ``kind``) for :meth:`get`."""
         if self.dir is None:
             return RaggedRef(offsets, values)
         n = next(self._ids)
@@ -77,7 +92,7 @@ class Spill:
             path = os.path.join(self.dir, f"{n}-{name}.npy")
             np.save(path, np.ascontiguousarray(arr))
             paths.append(path)
-        return RaggedRef(paths[0], paths[1])
+        return kind(paths[0], paths[1])  # type: ignore[no-any-return]
 
     @staticmethod
     def get(ref: RaggedRef) -> tuple[np.ndarray, np.ndarray]:
@@ -126,16 +141,18 @@ class DaskEngine:
       order, ids and skips once, the same way for every engine) and each Arrow batch is
       scattered to a worker as one partition;
     * phase A (:func:`~syndet.pipeline.read_partition`) runs per partition on the workers; its
-      normalized lines stay there;
+      normalized lines stay there, in a file in the worker's local directory (with ``spill``,
+      the default: partitions' large arrays live in such files, memory-mapped when a task
+      needs them, and the folder is removed when the engine closes);
     * chrome learning needs the corpus-wide ``(line hash, document, words)`` triples of
       non-empty lines (24 bytes per line). They are gathered to the client, which runs
       :func:`~syndet.boilerplate.learn_chrome` as the local engine does, and the chrome hashes
       (a few thousand) are broadcast to the workers. (A shuffle by line hash would also work,
       but deciding a line needs each document's own-prose count, a second corpus-wide
       aggregation, for data the client can hold.)
-    * phase B (:func:`~syndet.pipeline.sign_partition`) runs per partition; band keys and
-      shingles stay on the workers, the per-document summary goes to the client, which ranks
-      the ids;
+    * phase B (:func:`~syndet.pipeline.sign_partition`) runs per partition; band keys (in
+      memory) and shingles (in files) stay on the workers, the per-document summary goes to
+      the client, which ranks the ids;
     * buckets: a hash shuffle of ``(band, key, rank)`` triples to reducers, each of which
       emits the pairs of the buckets it holds with :func:`syndet.lsh.candidate_pairs` (all of
       a bucket is on one reducer, so the star over huge buckets and its hub, the
@@ -147,19 +164,40 @@ class DaskEngine:
       strings), then runs :func:`~syndet.pipeline.verify_pairs`; only reported pairs go back
       to the client;
     * clustering runs on the client (see ``Scanner._cluster``); the members it must check
-      against their source are verified on the workers the same way.
+      against their source are verified on the workers the same way, and each round's
+      connected components are computed on the workers when it has more than
+      ``client_edges_max`` edges (:meth:`components`).
 
     Pairs are computed in rank space (a document's position in sorted id order), so the
     output does not depend on how the corpus was partitioned.
     """
 
-    def __init__(self, scheduler: Any = None, *, workers: int | None = None) -> None:
+    #: Above this many verified edges, a clustering round's connected components are
+    #: computed on the workers (:meth:`components`); below, by union-find on the client.
+    client_edges_max = 5_000_000
+
+    def __init__(
+        self,
+        scheduler: Any = None,
+        *,
+        workers: int | None = None,
+        spill: bool = True,
+        client_edges_max: int | None = None,
+    ) -> None:
         require_dask()
         self.scheduler = scheduler
         self.workers = workers
+        #: spill partitions' normalized lines and shingles to each worker's local folder
+        #: (memory-mapped back when needed) instead of keeping them in the workers' memory
+        self.spill = spill
+        if client_edges_max is not None:
+            self.client_edges_max = client_edges_max
         self.client: Any = None
         self._cluster: Any = None
         self._own_client = False
+        self._scans: list[str] = []  # scans whose spill folders the workers hold
+        self.component_rounds = 0  # clustering rounds whose components the workers computed
+        self._info: dict[str, Any] = {}  # the scan's summary["engine"]
 
     def __enter__(self) -> DaskEngine:
         # imported by name: distributed is an optional dependency, and untyped
@@ -187,6 +225,12 @@ class DaskEngine:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        if self.client is not None and self._scans:
+            for scan in self._scans:
+                # a lost worker took its folder with it: nothing left to remove there
+                with contextlib.suppress(Exception):
+                    self.client.run(_drop_spill, scan)
+            self._scans.clear()
         if self._own_client and self.client is not None:
             self.client.close()
         if self._cluster is not None:
@@ -220,6 +264,12 @@ class DaskEngine:
         client = self.client
         cfg = scanner.config
         submit = client.submit
+        scan: str | None = None
+        if self.spill:
+            import uuid
+
+            scan = uuid.uuid4().hex
+            self._scans.append(scan)
 
         # Phase A: scatter each batch as it is read, read it on a worker.
         wait = importlib.import_module("distributed").wait
@@ -233,9 +283,10 @@ class DaskEngine:
             seconds["read"] += waited
             marks.append(len(scanner._skips))
             data = client.scatter(batch, hash=False)
-            read_futs.append(submit(_read_task, data, cfg, seen, pure=False))
+            read_futs.append(submit(_read_task, data, cfg, seen, scan, pure=False))
             summary_futs.append(submit(_read_summary, read_futs[-1], pure=False))
             seen += batch.num_rows
+            scanner._tick("reading", seen)
             del data
             if len(summary_futs) > window:
                 wait(summary_futs[-window - 1])
@@ -254,7 +305,7 @@ class DaskEngine:
         # Phase B: sign every partition with the corpus's chrome.
         chrome_fut = client.scatter(chrome, broadcast=True, hash=False)
         signed_all = [
-            submit(_sign_task, f, chrome_fut, cfg, scanner.bands, scanner.rows, pure=False)
+            submit(_sign_task, f, chrome_fut, cfg, scanner.bands, scanner.rows, scan, pure=False)
             for f in read_futs
         ]
         # Dropped now, each partition's phase-A lines leave its worker once it is signed.
@@ -276,7 +327,7 @@ class DaskEngine:
         counts = [s.num_rows for s, _ in signed_sums if s.num_rows]
         del signed_sums
         n = len(docs.rank)
-        scanner._tick("signatures", n)
+        scanner._tick("signatures", seen, seen)
         if not signed:
             return _nothing_found(docs, stats, chrome, cfg, scanner.bands)
         starts = np.concatenate(([0], np.cumsum(counts, dtype=np.int64)))
@@ -319,6 +370,7 @@ class DaskEngine:
         ).reshape(3)
         del buckets
         seconds["lsh"] += time.perf_counter() - t0
+        scanner._tick("lsh", n, n)
 
         # Verification: each pair partition joined with the shingles of its documents.
         t0 = time.perf_counter()
@@ -336,7 +388,6 @@ class DaskEngine:
         keys = results[0][1].keys() if results else ()
         scores = {k: np.concatenate([r[1][k] for r in results])[order] for k in keys}
         seconds["verify"] += time.perf_counter() - t0
-        scanner._tick("lsh", n, n)
         scanner._tick("verify", candidates, candidates)
 
         def verify(row_pairs: np.ndarray) -> dict[str, np.ndarray]:
@@ -351,6 +402,7 @@ class DaskEngine:
                 submit(_verify_task, fut, evidence, cfg, False)
             )[1]
 
+        self._engine_info(client, len(signed), reducers)
         return _Found(
             docs=docs,
             stats=stats,
@@ -365,14 +417,58 @@ class DaskEngine:
             pairs=pairs,
             scores=scores,
             verify=verify,
-            engine={
-                "name": "dask",
-                "scheduler": client.scheduler.address,
-                "workers": len(client.nthreads()),
-                "partitions": len(signed),
-                "reducers": reducers,
-            },
+            engine=self._info,
+            components=self.components,
         )
+
+    def _engine_info(self, client: Any, partitions: int, reducers: int) -> dict[str, Any]:
+        self._info = {
+            "name": "dask",
+            "scheduler": client.scheduler.address,
+            "workers": len(client.nthreads()),
+            "partitions": partitions,
+            "reducers": reducers,
+            "spill": self.spill,
+            "client_edges_max": self.client_edges_max,
+            "component_rounds_on_workers": 0,
+        }
+        return self._info
+
+    def components(self, n: int, pairs: np.ndarray) -> np.ndarray:
+        """Connected components of ``n`` rows under ``pairs``: the smallest row of each row's
+        component, as :func:`syndet.cluster.components` gives.
+
+        Up to :attr:`client_edges_max` edges, union-find here on the client. Beyond, on the
+        workers: the edges are split into partitions, each partition is reduced to a spanning
+        forest (one ``(row, smallest row of its component)`` edge per row it holds), and the
+        forests are merged in a tree, a few at a time, each merge again reduced to a forest.
+        The client receives one label per row that has an edge, never the union-find's work.
+        """
+        from syndet.cluster import components as union_find
+
+        pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+        if len(pairs) <= self.client_edges_max:
+            return union_find(n, pairs)
+        client = self.client
+        threads = sum(client.nthreads().values()) or 1
+        parts = max(2, min(4 * threads, -(-len(pairs) // 250_000)))
+        bounds = np.linspace(0, len(pairs), parts + 1).astype(np.int64)
+        chunks = client.scatter(
+            [pairs[bounds[i] : bounds[i + 1]] for i in range(parts)], hash=False
+        )
+        forests = [client.submit(_forest, c, pure=False) for c in chunks]
+        del chunks
+        while len(forests) > 1:
+            forests = [
+                client.submit(_merge_forests, *forests[i : i + 4], pure=False)
+                for i in range(0, len(forests), 4)
+            ]
+        rows, labels = client.gather(forests[0])
+        root = np.arange(n, dtype=np.int64)
+        root[rows] = labels
+        self.component_rounds += 1
+        self._info["component_rounds_on_workers"] = self.component_rounds
+        return root
 
     def _evidence(self, signed: list[Any], ranks: list[Any], pairs: Any) -> list[Any]:
         """Tasks fetching, from every signed partition, the shingles of the pairs' documents."""
@@ -443,7 +539,7 @@ def _timed(items: Iterable[Any]) -> Iterator[tuple[Any, float]]:
 _KERNEL_LOCK = threading.Lock()
 
 
-@contextmanager
+@contextlib.contextmanager
 def _kernel_slot() -> Iterator[int]:
     """One task at a time per worker process runs numba kernels, with the worker's threads.
 
@@ -494,11 +590,47 @@ def _register_sizes() -> None:
     sizeof.register(SignedPart)(part_size)
 
 
-def _read_task(batch: pa.Table, config: Config, first_row: int) -> tuple[ReadPart, list[Skip]]:
+_SPILLS: dict[str, Spill] = {}
+_SPILLS_LOCK = threading.Lock()
+
+
+def _worker_spill(scan: str | None) -> Spill | None:
+    """This worker's spill folder for one scan (in the worker's local directory), or None
+    when the engine keeps intermediates in the workers' memory."""
+    if scan is None:
+        return None
+    with _SPILLS_LOCK:
+        spill = _SPILLS.get(scan)
+        if spill is None:
+            try:
+                from distributed import get_worker
+
+                base = get_worker().local_directory
+            except (ImportError, ValueError):  # not on a worker (a direct call)
+                base = tempfile.gettempdir()
+            spill = _SPILLS[scan] = Spill(os.path.join(base, f"syndet-spill-{scan}"))
+        return spill
+
+
+def _drop_spill(scan: str) -> None:
+    """Remove this worker's spill folder of a finished scan (run on every worker)."""
+    with _SPILLS_LOCK:
+        spill = _SPILLS.pop(scan, None)
+    if spill is not None and spill.dir is not None:
+        shutil.rmtree(spill.dir, ignore_errors=True)
+
+
+def _read_task(
+    batch: pa.Table, config: Config, first_row: int, scan: str | None = None
+) -> tuple[ReadPart, list[Skip]]:
     from syndet.pipeline import read_partition
 
     with _kernel_slot() as threads:
-        return read_partition(batch, config, first_row=first_row, threads=threads)
+        part, skips = read_partition(batch, config, first_row=first_row, threads=threads)
+    spill = _worker_spill(scan)
+    if spill is not None:  # the normalized lines wait on disk for the corpus's chrome
+        part.authored = spill.put(*Spill.get(part.authored), kind=_WorkerFiles)
+    return part, skips
 
 
 def _read_summary(
@@ -509,12 +641,22 @@ def _read_summary(
 
 
 def _sign_task(
-    res: tuple[ReadPart, list[Skip]], chrome: np.ndarray, config: Config, bands: int, rows: int
+    res: tuple[ReadPart, list[Skip]],
+    chrome: np.ndarray,
+    config: Config,
+    bands: int,
+    rows: int,
+    scan: str | None = None,
 ) -> tuple[SignedPart, list[Skip]]:
     from syndet.pipeline import sign_partition
 
     with _kernel_slot():
-        return sign_partition(res[0], chrome, config, bands, rows)
+        part, skips = sign_partition(res[0], chrome, config, bands, rows)
+    spill = _worker_spill(scan)
+    if spill is not None and part.num_rows:  # shingles wait on disk for verification
+        part.sets = spill.put(*Spill.get(part.sets), kind=_WorkerFiles)
+        part.seqs = spill.put(*Spill.get(part.seqs), kind=_WorkerFiles)
+    return part, skips
 
 
 def _sign_summary(res: tuple[SignedPart, list[Skip]]) -> tuple[SignedPart, list[Skip]]:
@@ -673,3 +815,21 @@ def _verify_task(
         return pairs, scores, len(local)
     keep = scores["relation"] > 0
     return pairs[keep], {k: v[keep] for k, v in scores.items()}, len(local)
+
+
+def _forest(pairs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The rows of these edges and the smallest row of each one's component under them
+    (a spanning forest: those ``(row, label)`` edges connect what the edges connect)."""
+    from syndet.cluster import components as union_find
+
+    pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    rows = np.unique(pairs)
+    # on compact ids, in row order: union-find's roots (the smallest id) are the smallest rows
+    root = union_find(len(rows), np.searchsorted(rows, pairs))
+    return rows, rows[root]
+
+
+def _merge_forests(*forests: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """One forest of several forests' edges."""
+    edges = [np.stack([rows, labels], axis=1) for rows, labels in forests]
+    return _forest(np.concatenate(edges) if edges else np.empty((0, 2), dtype=np.int64))

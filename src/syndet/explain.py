@@ -84,6 +84,8 @@ def _authored_words(texts: list[str], html: list[bool], config: Config) -> list[
     raw = lines.text
     if bp.strip_credits:
         raw, _ = boilerplate.strip_credits(raw)
+    if bp.line_filter:
+        raw = boilerplate.strip_link_cards(raw)
     if bp.strip_quotes:
         raw = boilerplate.strip_quotes(raw)
     authored = normalize.normalize_batch(raw)

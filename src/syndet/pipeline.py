@@ -178,6 +178,9 @@ class _Found:
     #: scores of any row pairs: the clustering rounds verify members against sources
     verify: Callable[[np.ndarray], dict[str, np.ndarray]]
     engine: dict[str, Any] = field(default_factory=dict)
+    #: ``components(n, pairs)``: the connected components of the clustering rounds (None:
+    #: union-find here, on the client)
+    components: Callable[[int, np.ndarray], np.ndarray] | None = None
 
 
 @dataclass
@@ -243,6 +246,8 @@ def read_partition(
     line_agency = pa.nulls(len(lines.text), pa.large_string())
     if bp.strip_credits:
         authored_raw, line_agency = boilerplate_stage.strip_credits(authored_raw)
+    if bp.line_filter:
+        authored_raw = boilerplate_stage.strip_link_cards(authored_raw)
     if bp.strip_quotes:
         authored_raw = boilerplate_stage.strip_quotes(authored_raw)
     authored = full if authored_raw is lines.text else normalize_stage.normalize_batch(authored_raw)
@@ -490,7 +495,8 @@ class Scanner:
         self.on_skip = on_skip
         self.batch_size = batch_size
         #: where partitions' intermediates go: "auto" (a temporary folder), a folder, or None
-        #: to keep them in memory (local engine; Dask workers manage their own memory)
+        #: to keep them in memory (the Dask engine's workers spill to their own local
+        #: folders unless this is None)
         self.spill = spill
         self.engine = engine
         self.scheduler = scheduler
@@ -596,7 +602,8 @@ class Scanner:
             from syndet.engine import DaskEngine
 
             # clustering verifies members on the cluster too: finish before it stops
-            with DaskEngine(self.scheduler, workers=self.workers) as dask_engine:
+            on_disk = self.spill is not None  # on each worker's own local folder
+            with DaskEngine(self.scheduler, workers=self.workers, spill=on_disk) as dask_engine:
                 found = dask_engine.run(self, batches, seconds)
                 return self._finish(found, seconds, threads, started, inputs=inputs)
         with Spill(self.spill) as spill:
@@ -637,9 +644,11 @@ class Scanner:
         # Phase B, per partition: authored text -> shingles -> signatures -> band keys.
         signed: list[SignedPart] = []
         stats: Counter[str] = Counter()
-        scanned = 0
+        processed = 0
         while read:
-            done, skips = sign_partition(read.pop(0), chrome, cfg, self.bands, self.rows)
+            part = read.pop(0)
+            done, skips = sign_partition(part, chrome, cfg, self.bands, self.rows)
+            processed += part.meta.num_rows
             _add_seconds(seconds, done.seconds)
             stats.update(done.stats)
             for skip in skips:
@@ -648,8 +657,7 @@ class Scanner:
                 done.sets = spill.put(*Spill.get(done.sets))
                 done.seqs = spill.put(*Spill.get(done.seqs))
                 signed.append(done)
-                scanned += done.num_rows
-            self._tick("signatures", scanned)
+            self._tick("signatures", processed, seen)
 
         t0 = time.perf_counter()
         docs = collect_docs(signed)
@@ -710,9 +718,11 @@ class Scanner:
         has_credit = np.array([a is not None for a in docs.agency], dtype=bool)
         credit_score = np.where(docs.republished, 0, np.where(has_credit, 2, 1))
         clusters, roles = self._cluster(
-            rep_pairs, rep, found.verify, docs.set_sizes, docs.rank, published, credit_score
-        )
+            rep_pairs, rep, found.verify, docs.set_sizes, docs.rank, published, credit_score,
+            components=found.components,
+        )  # fmt: skip
         seconds["cluster"] += time.perf_counter() - t0
+        self._tick("cluster", len(rep_pairs), len(rep_pairs))
 
         t0 = time.perf_counter()
         from syndet import report
@@ -779,6 +789,7 @@ class Scanner:
         rank: np.ndarray,
         published: np.ndarray | None,
         evidence: np.ndarray,
+        components: Callable[[int, np.ndarray], np.ndarray] | None = None,
     ) -> tuple[cluster_stage.Clusters, np.ndarray]:
         """Clusters in which every member is tied to its source by its own verified relation.
 
@@ -789,7 +800,8 @@ class Scanner:
         keeps only members with a relation of their own; the rest, and the pairs among them,
         go to the next round. Every round places at least each component's source, so the
         rounds end. The reported pairs are few next to the documents (the report lists them
-        all), so the union-find runs here, on the client, for every engine.
+        all), so the union-find runs here, on the client, unless the engine passes its own
+        ``components`` (the Dask engine's, on the workers, when the edges are many).
         """
         n = len(rank)
         placed = np.zeros(n, dtype=bool)
@@ -797,8 +809,9 @@ class Scanner:
         active = np.ones(len(pairs), dtype=bool)
         while active.any():
             c = cluster_stage.build_clusters(
-                n, pairs[active], rep["shared"][active], sizes, rank, published, evidence
-            )
+                n, pairs[active], rep["shared"][active], sizes, rank, published, evidence,
+                components_of=components,
+            )  # fmt: skip
             members = np.stack([c.rows, c.source], axis=1)
             role = np.array(verify(members)["relation"], dtype=np.int8)
             role[members[:, 0] == members[:, 1]] = -1

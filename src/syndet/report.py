@@ -42,6 +42,7 @@ clusters, LSH parameters, settings and seconds per stage.
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -164,6 +165,7 @@ def write_report(result: Any, out_dir: str | Path, fmt: str = "parquet") -> list
     except OSError as exc:
         raise ConfigError(f"cannot create output folder {out}: {exc.strerror}") from exc
     written = []
+    t0 = time.perf_counter()
     for name, df in (
         ("pairs", result.pairs),
         ("clusters", result.clusters),
@@ -172,6 +174,8 @@ def write_report(result: Any, out_dir: str | Path, fmt: str = "parquet") -> list
         path = out / f"{name}.{fmt}"
         _write(df, path, fmt)
         written.append(path)
+    # the last stage's time, in the summary with the others (summary.json itself is tiny)
+    result.summary.setdefault("seconds", {})["write"] = round(time.perf_counter() - t0, 4)
     summary_path = out / "summary.json"
     summary_path.write_text(json.dumps(result.summary, indent=2, sort_keys=False) + "\n")
     written.append(summary_path)
