@@ -47,6 +47,16 @@ FRAGMENTS = [
     "https://t.co/xyz",
     "twitter.com",
     "(@",
+    "JANE ROE: We will rebuild.",
+    "Q: What now?",
+    "A: Nothing.",
+    "  MR. O’NEIL - SMITH: yes",
+    "Note: not a turn",
+    "President Trump Donald John TrumpSenate votes to end shutdown Judge rules MORE's trial",
+    "John TrumpSenate votes ok MORE",
+    " the Nancy PelosiHouse passes bill after long debate over spending and more MORE today",
+    " MORE",
+    "aB MOREX",
     "Home | News | Sport",
     "World • Politics • Business",
     " · ",
@@ -100,6 +110,13 @@ def test_strip_credits_line_equals_batch(lines: list[str]) -> None:
 def test_strip_quotes_line_equals_batch(lines: list[str]) -> None:
     batch = boilerplate.strip_quotes(pa.array(lines, pa.large_string())).to_pylist()
     assert [boilerplate.strip_quotes_line(line) for line in lines] == batch
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(lines_st, min_size=1, max_size=12))
+def test_strip_link_cards_line_equals_batch(lines: list[str]) -> None:
+    batch = boilerplate.strip_link_cards(pa.array(lines, pa.large_string())).to_pylist()
+    assert [boilerplate.strip_link_cards_line(line) for line in lines] == batch
 
 
 @settings(max_examples=300, deadline=None)

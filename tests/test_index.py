@@ -320,6 +320,9 @@ def test_line_path_equals_batch_path(corpus: dict[str, str]) -> None:
         'LONDON (AP) -- "We will not stop," she said.\n“Another quote here”\n' + wire,
         "Home | News | Sport\nShare\n\n" + wire + "\n— Jane Roe (@janeroe) May 3, 2020",
         "By Jane Roe (Continental Press) — " + wire + "\npic.twitter.com/abc",
+        "JANE ROE: a transcript turn that says quite a few words\n" + wire,
+        "Said President Trump Donald John TrumpSenate votes to end the long shutdown Judge "
+        "rules on the wall MORE's trial went on with many more words\n" + wire,
         "This story was generated from a syndicated feed.\n" + wire,
         "",
         "   \n\n  ",

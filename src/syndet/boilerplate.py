@@ -380,11 +380,12 @@ def join_lines(
 # index's add or query) does not: about 1.5 ms of fixed cost per call. The functions below give
 # exactly the same results for one line at a time with Python ``re`` patterns compiled once.
 # The patterns are the ones above, translated from RE2 to Python syntax where the two differ:
-# RE2's ``\w``, ``\d`` and ``\s`` are ASCII-only (``\s`` is ``[\t\n\f\r ]``), Python's are not,
-# and RE2's ``$`` (without multi-line mode) is the end of the text only.
+# RE2's ``\w``, ``\d``, ``\s`` and ``\b`` are ASCII-only (``\s`` is ``[\t\n\f\r ]``), Python's
+# are not, and RE2's ``$`` (without multi-line mode) is the end of the text only.
 # tests/test_boilerplate_lines.py checks both paths against each other on generated lines.
 
 _RE2_CLASSES = {"w": "0-9A-Za-z_", "d": "0-9", "s": "\\t\\n\\f\\r "}
+_ASCII_BOUNDARY = r"(?:(?<=[0-9A-Za-z_])(?![0-9A-Za-z_])|(?<![0-9A-Za-z_])(?=[0-9A-Za-z_]))"
 
 
 def _re2_to_python(pattern: str) -> str:
@@ -399,6 +400,8 @@ def _re2_to_python(pattern: str) -> str:
             if nxt in _RE2_CLASSES:
                 body = _RE2_CLASSES[nxt]
                 out.append(body if in_class else f"[{body}]")
+            elif nxt == "b" and not in_class:
+                out.append(_ASCII_BOUNDARY)  # RE2's \b is between ASCII word characters
             else:
                 out.append(pattern[i : i + 2])
             i += 2
@@ -423,9 +426,11 @@ def _re2_to_python(pattern: str) -> str:
     return "".join(out)
 
 
-# The cheap test of strip_quotes above (r'["“”«»„]|twitter\.com|t\.co/|\(@') as substrings,
-# and the patterns of cheap_filter.
+# The cheap test of strip_quotes above: r'["“”«»„]|twitter\.com|t\.co/|\(@' as substrings,
+# and its last alternative; the cheap test of strip_link_cards; the patterns of cheap_filter.
 _QUOTE_MARKS = ('"', "“", "”", "«", "»", "„", "twitter.com", "t.co/", "(@")
+_TURN_HINT = r"^\s*[A-Z][^:]{0,40}:"
+_LINK_CARD_HINT = r"[a-z][A-Z].* MORE\b"
 _SHORT_LINE_END = r"[.!?:;\"”’)]\s*$"
 _LINK_SEPARATOR = r" [|•·] "
 
@@ -434,7 +439,9 @@ _LINK_SEPARATOR = r" [|•·] "
 class _LinePatterns:
     credits: tuple[tuple[re.Pattern[str], str | None, bool], ...]
     quoted_line: re.Pattern[str]
-    quoted_line_start: re.Pattern[str]
+    turn_hint: re.Pattern[str]
+    link_card_hint: re.Pattern[str]
+    link_card: re.Pattern[str]
     quote: re.Pattern[str]
     short_end: re.Pattern[str]
     separator: re.Pattern[str]
@@ -448,7 +455,9 @@ def _line_patterns() -> _LinePatterns:
     return _LinePatterns(
         credits=tuple((c(p), fixed, whole) for p, fixed, whole in CREDIT_PATTERNS),
         quoted_line=c(QUOTED_LINE_PATTERN),
-        quoted_line_start=c(QUOTED_LINE_PATTERN.split("|", 1)[0]),
+        turn_hint=c(_TURN_HINT),
+        link_card_hint=c(_LINK_CARD_HINT),
+        link_card=c(LINK_CARD_CUT),
         quote=c(QUOTE_PATTERN),
         short_end=c(_SHORT_LINE_END),
         separator=c(_LINK_SEPARATOR),
@@ -507,21 +516,23 @@ def strip_credits_line(line: str) -> tuple[str, str | None]:
 
 def strip_quotes_line(line: str) -> str:
     """:func:`strip_quotes` for one line."""
-    # _QUOTE_HINT, as substring tests
-    if not any(mark in line for mark in _QUOTE_MARKS):
-        return line
     p = _line_patterns()
-    # QUOTED_LINE_PATTERN's three alternatives one by one, the costly scan only where it can
-    # match
-    if (
-        "pic.twitter.com/" in line
-        or "http://t.co/" in line
-        or "https://t.co/" in line
-        or p.quoted_line_start.match(line)
-        or ("(@" in line and p.quoted_line.search(line))
-    ):
+    # strip_quotes's cheap test: substring tests, and its one anchored pattern
+    if not any(mark in line for mark in _QUOTE_MARKS) and not p.turn_hint.match(line):
+        return line
+    if p.quoted_line.search(line):
         return ""
     return p.quote.sub(" ", line)
+
+
+def strip_link_cards_line(line: str) -> str:
+    """:func:`strip_link_cards` for one line."""
+    if " MORE" not in line:  # the cheap test's only literal
+        return line
+    p = _line_patterns()
+    if not p.link_card_hint.search(line):
+        return line
+    return p.link_card.sub(r"\1\2 ", line)
 
 
 def cheap_filter_line(line: str, words: int) -> bool:

@@ -411,6 +411,8 @@ class Index:
                 own = line
                 if bp.strip_credits:
                     own = boilerplate.strip_credits_line(own)[0]
+                if bp.line_filter:
+                    own = boilerplate.strip_link_cards_line(own)
                 if bp.strip_quotes:
                     own = boilerplate.strip_quotes_line(own)
                 if own != line:
