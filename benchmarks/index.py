@@ -5,6 +5,7 @@ Usage::
     python benchmarks/index.py [--sizes 100000,1000000] [--adds 2000] [--queries 2000]
                                [--configs default,plain] [--backends sqlite,redis]
                                [--redis-max 100000] [--peer-max 1000000] [--json out.json]
+                               [--dir DIR --keep]
 
 For each size N, an index is filled with N generated articles (``benchmarks/_gen.py``: ~500
 words, ~10% near-duplicates) in bulk (``add_many(match=False)``, not timed as adds); then
@@ -25,8 +26,16 @@ per second as calls / summed call time). A few calls first warm the kernels up.
   no verification, no relation, no persistence of the in-memory variant.
 
 The size is the SQLite file after a checkpoint, per article, and the same less the bytes of
-the stored shingles (what exact verification needs). Nothing is asserted: the numbers are for
-reading, and the machine may be shared.
+the stored shingles (what exact verification needs). "open s" is the time to open the built
+index again in the same process, after dropping the file from the operating system's cache
+(``posix_fadvise``, this file only): a crawler starting up cold, which loads every band key
+into memory and reads the article rows and the id index once. The timed calls follow, so
+they start cold too (``--no-evict`` keeps whatever the system has cached).
+Nothing is asserted: the numbers are for reading, and the machine may be shared.
+
+``--keep`` keeps each SQLite base in ``--dir`` and reuses it when it is there (building 1M
+articles takes minutes): the timed adds are taken out again afterwards, with SQL, so that the
+file holds the base only.
 """
 
 from __future__ import annotations
@@ -68,7 +77,7 @@ class Row:
     tool: str
     backend: str
     config: str
-    build_s: float
+    build_s: float | None
     add_p50_ms: float
     add_p99_ms: float
     adds_per_s: float
@@ -78,6 +87,7 @@ class Row:
     bytes_per_article: float | None = None
     bytes_beyond_shingles: float | None = None
     merge_ms_per_add: float | None = None
+    open_s: float | None = None
 
 
 def log(msg: str) -> None:
@@ -90,6 +100,14 @@ def _available_bytes() -> int:
             if line.startswith("MemAvailable:"):
                 return int(line.split()[1]) * 1024
     return 0
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
 
 
 def _tail_texts(corpus: Corpus, n: int) -> list[str]:
@@ -134,19 +152,40 @@ def run_syndet(
 
     texts = corpus.to_arrow()
     ids = [f"d{i}" for i in range(len(corpus))]
-    index = syndet.Index(where, _config(config))
+    build: float | None = None
+    reuse = backend == "sqlite" and args.keep and Path(where).exists()
+    if not reuse:
+        index = syndet.Index(where, _config(config))
+        t0 = time.perf_counter()
+        for start in range(0, n, BULK):
+            end = min(n, start + BULK)
+            index.add_many(ids[start:end], texts.slice(start, end - start), match=False)
+            log(f"  {backend}/{config}: {end:,} stored, {time.perf_counter() - t0:.0f} s")
+        build = time.perf_counter() - t0
+        index.close()
+    if backend == "sqlite" and not args.no_evict:
+        _evict(where)
+    rss = _rss_mb()
     t0 = time.perf_counter()
-    for start in range(0, n, BULK):
-        end = min(n, start + BULK)
-        index.add_many(ids[start:end], texts.slice(start, end - start), match=False)
-        log(f"  {backend}/{config}: {end:,} stored, {time.perf_counter() - t0:.0f} s")
-    build = time.perf_counter() - t0
+    index = syndet.Index(where, _config(config))
+    opened = time.perf_counter() - t0
+    if len(index) != n:
+        raise SystemExit(f"{where} holds {len(index):,} articles, not {n:,}")
+    log(
+        f"  {backend}/{config}: opened in {opened:.2f} s{' (kept base)' if reuse else ''}; "
+        f"the process grew by {_rss_mb() - rss:,.0f} MB"
+    )
     size = beyond = None
     store: Any = index._store
     if backend == "sqlite":
         store._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         shingle_bytes = store._conn.execute("SELECT sum(length(data)) FROM shingles").fetchone()[0]
-        total = store.size_bytes()
+        # pages in use (a kept base has free pages where earlier timed adds were)
+        pages, free, page = (
+            store._conn.execute(f"PRAGMA {name}").fetchone()[0]
+            for name in ("page_count", "freelist_count", "page_size")
+        )
+        total = (pages - free) * page
         size, beyond = total / n, (total - shingle_bytes) / n
     rest = _tail_texts(corpus, n)
     for i in range(WARM):  # kernels loaded, caches warm; then removed again
@@ -171,13 +210,40 @@ def run_syndet(
         t0 = time.perf_counter()
         store.merge()
         merge = (time.perf_counter() - t0) * 1e3 / adds
+        if args.keep:
+            _truncate(store, n)
     index.close()
     a50, a99, rate = _stats(add_lat)
     q50, q99, _ = _stats(q_lat)
     return Row(
         n, "syndet", backend, config, build, a50, a99, rate, q50, q99,
-        hits / total_copies if total_copies else None, size, beyond, merge,
+        hits / total_copies if total_copies else None, size, beyond, merge, opened,
     )  # fmt: skip
+
+
+def _evict(path: str) -> None:
+    """Drop the index file from the operating system's cache (this file only), so that the
+    open and the timed calls start cold, as after a crawler's restart on a busy machine."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fdatasync(fd)
+        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+    finally:
+        os.close(fd)
+
+
+def _truncate(store: Any, n: int) -> None:
+    """Take every article after the first ``n`` out of a SQLite index (the base was built by
+    bulk adds, which leave nothing pending; later merges made segments of later articles)."""
+    c = store._conn
+    with store._write():
+        last = c.execute("SELECT id FROM docs ORDER BY id LIMIT 1 OFFSET ?", (n - 1,)).fetchone()[0]
+        c.execute("DELETE FROM docs WHERE id > ?", (last,))
+        c.execute("DELETE FROM shingles WHERE id >= ?", ((last + 1) << 10,))
+        c.execute("DELETE FROM pending")
+        c.execute("DELETE FROM removed WHERE doc > ?", (last,))
+        c.execute("DELETE FROM segments WHERE last_doc > ?", (last,))
+    c.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 # -- datasketch -----------------------------------------------------------------------------
@@ -271,8 +337,8 @@ def table(rows: list[Row]) -> str:
     head = (
         "| stored | tool | backend | settings | add p50 ms | add p99 ms | adds/s | "
         "query p50 ms | query p99 ms | copies found | bytes/article | beyond shingles | "
-        "merge ms/add |\n"
-        "|---:|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
+        "merge ms/add | open s |\n"
+        "|---:|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
     )
 
     def opt(x: float | None, fmt: str) -> str:
@@ -283,7 +349,7 @@ def table(rows: list[Row]) -> str:
         f"{r.add_p99_ms:.2f} | {r.adds_per_s:,.0f} | {r.query_p50_ms:.2f} | "
         f"{r.query_p99_ms:.2f} | {opt(r.copies_found, '.3f')} | "
         f"{opt(r.bytes_per_article, ',.0f')} | {opt(r.bytes_beyond_shingles, ',.0f')} | "
-        f"{opt(r.merge_ms_per_add, '.2f')} |\n"
+        f"{opt(r.merge_ms_per_add, '.2f')} | {opt(r.open_s, '.2f')} |\n"
         for r in rows
     )
 
@@ -299,6 +365,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--redis-max", type=int, default=100_000)
     p.add_argument("--peer-max", type=int, default=1_000_000, help="datasketch in memory")
     p.add_argument("--dir", default=None, help="where index files go (default: a temp dir)")
+    p.add_argument("--keep", action="store_true", help="keep and reuse SQLite bases in --dir")
+    p.add_argument(
+        "--no-evict", action="store_true", help="open without dropping the file from the cache"
+    )
     p.add_argument("--json", default=None)
     args = p.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
@@ -323,11 +393,11 @@ def main(argv: list[str] | None = None) -> int:
                         where = f"{url}?prefix=bench"
                     else:
                         where = str(workdir / f"{n}-{config}.syndet")
-                        for suffix in ("", "-wal", "-shm"):
+                        for suffix in ("", "-wal", "-shm") if not args.keep else ():
                             Path(where + suffix).unlink(missing_ok=True)
                     rows.append(run_syndet(corpus, n, args, backend, config, where))
                     log(table(rows[-1:]))
-                    if backend == "sqlite":
+                    if backend == "sqlite" and not args.keep:
                         for suffix in ("", "-wal", "-shm"):
                             Path(where + suffix).unlink(missing_ok=True)
                     gc.collect()

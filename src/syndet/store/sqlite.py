@@ -2,31 +2,42 @@
 
 Layout::
 
-    meta(name PRIMARY KEY, value)                 settings, as JSON
+    meta(name PRIMARY KEY, value)                 settings, as JSON; counters ``removed``, ``gen``
     docs(id INTEGER PRIMARY KEY, id_hash, doc_id, fingerprint, length, published, source)
                                                   one row per article; index on id_hash
     shingles(id INTEGER PRIMARY KEY, data)        the shingles in 496-byte parts: row id is
                                                   (article id << 10) + part number
-    bands(key, doc, PRIMARY KEY (key, doc))       WITHOUT ROWID: one row per article and band
+    pending(doc INTEGER PRIMARY KEY, keys)        band keys of each article added since the
+                                                  last merge (32-bit keys, little-endian)
+    segments(id, last_doc, pairs)                 band keys of older articles: sorted packed
+                                                  (key << 32 | doc) uint64 pairs, one blob per
+                                                  range of article numbers
+    removed(doc INTEGER PRIMARY KEY)              removed articles still in the segments
+
+Lookups never read band keys from disk: every process holds all of them in memory
+(:class:`_Bands`, 8 bytes per article and band: 256 MB at a million articles of 32 bands),
+loaded when the index is opened (the segments are a few large blobs, read sequentially) and
+brought up to date before each lookup by reading what other processes added since. Only the
+candidates' rows and shingles are read from the file.
 
 Size is what the choices below are about (the target is at most 1 KB per article beyond the
-shingles): ``bands`` is a clustered B-tree, so a band costs one small row and no separate
-index; the shingles (about 4 KB an article) are cut into small rows, because whole 2-4 KB
-rows left about 15% of every page empty (see ``_PART``); band keys are cut to 32 bits (4 bytes
-instead of 8: two unrelated keys then meet with chance ``2**-32`` per band and stored article,
-so at a million articles about one query in 130 gets one false candidate, which costs one
-exact check); and the id lookup goes through a 64-bit hash of the id, not a second copy of
-every (often long) URL.
+shingles): a band costs 8 bytes in a segment, 4 while pending; the shingles (about 4 KB an
+article) are cut into small rows, because whole 2-4 KB rows left about 15% of every page empty
+(see ``_PART``); band keys are cut to 32 bits (two unrelated keys then meet with chance
+``2**-32`` per band and stored article, so at a million articles about one query in 130 gets
+one false candidate, which costs one exact check); and the id lookup goes through a 64-bit hash
+of the id, not a second copy of every (often long) URL.
 
 Crash safety: every ``add`` is one transaction. In WAL mode with ``synchronous=NORMAL`` a
 commit is in the WAL file (the operating system's cache) before ``add`` returns, so a writer
 killed at any moment loses nothing that returned; only a power cut can lose the last commits
 (``durable=True`` also syncs each commit to disk). Readers in other processes see a consistent
-snapshot while one process writes.
+snapshot while one process writes. The memory copies are only ever built from such snapshots.
 """
 
 from __future__ import annotations
 
+import bisect
 import functools
 import json
 import os
@@ -48,9 +59,9 @@ T = TypeVar("T")
 
 #: "SynD": marks the file as a syndet index, so that another SQLite file is refused clearly.
 APPLICATION_ID = 0x53796E44
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 _KEY_SHIFT = 32  # 64-bit band keys -> 32 bits
-_KEY_BIAS = 1 << 31  # ... shifted into the signed range, so SQLite stores them in 4 bytes
+_DOC_MASK = (1 << 32) - 1  # article numbers in the low half of a packed (key, doc) pair
 _COLUMNS = "id, doc_id, fingerprint, length, published, source"
 #: Bytes of shingles per row of ``shingles``. Rows appended in row id order fill a page
 #: before the next is begun, up to the space no further row fits in: smaller rows waste less
@@ -73,11 +84,12 @@ CREATE TABLE IF NOT EXISTS docs (
 CREATE INDEX IF NOT EXISTS docs_id_hash ON docs (id_hash);
 CREATE TABLE IF NOT EXISTS shingles (id INTEGER PRIMARY KEY, data BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS pending (doc INTEGER PRIMARY KEY, keys BLOB NOT NULL);
-CREATE TABLE IF NOT EXISTS bands (
-    key INTEGER NOT NULL,
-    doc INTEGER NOT NULL,
-    PRIMARY KEY (key, doc)
-) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS segments (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    last_doc INTEGER NOT NULL,
+    pairs BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS removed (doc INTEGER PRIMARY KEY);
 """
 
 
@@ -88,17 +100,6 @@ def _signed(value: int) -> int:
 
 def _id_hash(doc_id: str) -> int:
     return _signed(xxhash.xxh64_intdigest(doc_id.encode("utf-8", "surrogatepass")))
-
-
-@functools.lru_cache(maxsize=8)
-def _buckets_sql(n: int) -> str:
-    """``(key, doc)`` of the merged members of ``n`` buckets, in one statement (prepared once:
-    sqlite3 caches it by its text). Each bucket gives at most ``?1`` members, its oldest: the
-    primary key orders a bucket by doc."""
-    return " UNION ALL ".join(
-        f"SELECT * FROM (SELECT key, doc FROM bands WHERE key = ?{i + 2} ORDER BY doc LIMIT ?1)"
-        for i in range(n)
-    )
 
 
 @functools.lru_cache(maxsize=64)
@@ -118,99 +119,184 @@ def _parts_sql(n: int) -> str:
     )
 
 
-def _sql_keys(keys: np.ndarray) -> list[int]:
-    short = (np.asarray(keys, dtype=np.uint64) >> np.uint64(_KEY_SHIFT)).astype(np.int64)
-    return (short - _KEY_BIAS).tolist()  # type: ignore[no-any-return]
+def _short_keys(keys: np.ndarray) -> np.ndarray:
+    """64-bit band keys cut to their top 32 bits (as uint64), as the index stores them."""
+    out: np.ndarray = np.asarray(keys, dtype=np.uint64) >> np.uint64(_KEY_SHIFT)
+    return out
 
 
-class _Tail:
-    """The band keys of the articles added since the last merge, in memory, per connection.
+def _pack(shorts: np.ndarray, docs: np.ndarray) -> np.ndarray:
+    """``(key, doc)`` pairs as one sortable uint64 each: the 32-bit key above the doc."""
+    docs = np.asarray(docs, dtype=np.uint64)
+    if docs.size and int(docs.max()) > _DOC_MASK:
+        raise IndexStoreError("the index has more than 2**32 article numbers")
+    out: np.ndarray = (np.asarray(shorts, dtype=np.uint64) << np.uint64(_KEY_SHIFT)) | docs
+    return out
 
-    An add does not insert its 32 band rows into ``bands``: scattered over a large B-tree they
-    would dirty 32 pages, each written to the WAL at commit and again at checkpoint (measured:
-    most of an add's time at 100k articles). It appends one ``pending`` row instead, next to
-    the previous one. Every connection keeps the pending keys in sorted arrays and reads only
-    the rows added since it last looked; every :data:`MERGE_AT` adds, the writer moves them into
-    ``bands`` in key order (each page touched once) and bumps ``meta.merged``, which tells the
-    other connections to start over.
+
+def _pairs(doc: int, blob: bytes) -> np.ndarray:
+    """One article's packed pairs from its ``pending`` keys, each key once (two bands may cut
+    to the same 32 bits: the article is then once in that bucket)."""
+    shorts = np.unique(np.frombuffer(blob, dtype="<u4")).astype(np.uint64)
+    out: np.ndarray = (shorts << np.uint64(_KEY_SHIFT)) | np.uint64(doc)
+    return out
+
+
+class _Bands:
+    """Every article's band keys, in this process's memory: probing needs no disk read.
+
+    The file holds them in two forms: ``segments``, large blobs of sorted packed
+    ``(key << 32) | doc`` pairs, each for a range of article numbers, read in one sequential
+    sweep when an index is opened; and ``pending``, one small row per article added since the
+    last merge (an add appends one row instead of touching a large structure). In memory they
+    are sorted uint64 arrays ("runs", merged when one grows as large as the one before, so
+    there are few) plus a dict for the latest keys. Before each lookup, inside the lookup's
+    read snapshot, the segments and pending rows of articles numbered above ``upto`` are read:
+    article numbers only grow (AUTOINCREMENT) and writes are serialized, so that is exactly
+    what other processes added since. Removed articles stay in the runs and are filtered out
+    through ``removed`` (their numbers, read again when ``meta.removed`` changes) until a
+    compaction rewrites the segments and bumps ``meta.gen``, which makes every process load
+    afresh.
     """
 
     def __init__(self) -> None:
-        self.merged: str | None = None
-        self.last = 0  # highest pending doc read
-        self.docs_seen = 0
-        # Older pending keys in sorted arrays, the latest in a dict: one dict entry per key
-        # costs about 100 bytes, a sorted pair 16, and re-sorting after every add would cost
-        # more than the add.
-        self.keys = np.empty(0, dtype=np.int64)  # sorted by (key, doc)
-        self.docs = np.empty(0, dtype=np.int64)
+        self.reset(None)
+
+    def reset(self, gen: str | None) -> None:
+        self.gen = gen
+        self.segment = 0  # highest segment id looked at
+        self.upto = 0  # every article numbered up to this one is in memory
+        self.segment_last = 0  # highest article number in a segment
+        self.pending: list[int] = []  # article numbers read from pending, above segment_last
+        self.runs: list[np.ndarray] = []
         self.recent: dict[int, list[int]] = {}
         self.recent_size = 0
+        self.removed_mark: str | None = None
+        self.removed: set[int] = set()
 
     def refresh(self, conn: sqlite3.Connection) -> None:
-        row = conn.execute("SELECT value FROM meta WHERE name = 'merged'").fetchone()
-        merged = row[0] if row else "0"
-        if merged != self.merged:
-            self.__init__()  # type: ignore[misc]
-            self.merged = merged
-        rows = conn.execute(
-            "SELECT doc, keys FROM pending WHERE doc > ? ORDER BY doc", (self.last,)
+        marks = dict(conn.execute("SELECT name, value FROM meta WHERE name IN ('gen', 'removed')"))
+        gen = marks.get("gen", "0")
+        if gen != self.gen:
+            self.reset(gen)
+        new = conn.execute(
+            "SELECT id, last_doc, length(pairs) FROM segments WHERE id > ? ORDER BY id",
+            (self.segment,),
         ).fetchall()
-        if not rows:
-            return
+        need = [(seg_id, size // 8) for seg_id, last_doc, size in new if last_doc > self.upto]
+        if need:
+            # One array for all of them (a million articles: 256 MB), filled a blob at a time
+            # and sorted in place: the segments are sorted runs, which a stable sort (timsort)
+            # merges in a few passes (at 32M pairs about 1.5 s, against 5-10 s from scratch).
+            run = np.empty(sum(n for _, n in need), dtype=np.uint64)
+            at = 0
+            for seg_id, _ in need:
+                (blob,) = conn.execute(
+                    "SELECT pairs FROM segments WHERE id = ?", (seg_id,)
+                ).fetchone()
+                pairs = np.frombuffer(blob, dtype="<u8")
+                if self.upto:  # its first articles may be in memory already
+                    pairs = pairs[(pairs & np.uint64(_DOC_MASK)) > np.uint64(self.upto)]
+                run[at : at + len(pairs)] = pairs
+                at += len(pairs)
+                del blob, pairs
+            run = run[:at]
+            if len(need) > 1:
+                run.sort(kind="stable")
+            self._add_run(run)
+        for seg_id, last_doc, _ in new:
+            self.segment = seg_id
+            self.segment_last = max(self.segment_last, last_doc)
+            self.upto = max(self.upto, last_doc)
+        if new:
+            cut = bisect.bisect_right(self.pending, self.segment_last)
+            del self.pending[:cut]
         recent = self.recent
-        for doc, blob in rows:
-            for key in np.frombuffer(blob, dtype="<i4").tolist():
+        for doc, blob in conn.execute(
+            "SELECT doc, keys FROM pending WHERE doc > ? ORDER BY doc", (self.upto,)
+        ):
+            shorts = np.unique(np.frombuffer(blob, dtype="<u4")).tolist()
+            for key in shorts:
                 bucket = recent.get(key)
                 if bucket is None:
                     recent[key] = [doc]
                 else:
                     bucket.append(doc)
-            self.recent_size += len(blob) // 4
-        self.last = rows[-1][0]
-        self.docs_seen += len(rows)
+            self.recent_size += len(shorts)
+            self.pending.append(doc)
+            self.upto = doc
         if self.recent_size > _RECENT_MAX:
             self._fold()
+        mark = marks.get("removed", "0")
+        if mark != self.removed_mark:
+            self.removed = {d for (d,) in conn.execute("SELECT doc FROM removed")}
+            self.removed_mark = mark
 
     def _fold(self) -> None:
-        """Move the dict's keys into the sorted arrays."""
-        keys = np.fromiter(
-            (k for k, docs in self.recent.items() for _ in docs), np.int64, self.recent_size
+        """Move the dict's keys into a sorted run."""
+        shorts = np.fromiter(
+            (k for k, docs in self.recent.items() for _ in docs), np.uint64, self.recent_size
         )
         docs = np.fromiter(
-            (d for ds in self.recent.values() for d in ds), np.int64, self.recent_size
+            (d for ds in self.recent.values() for d in ds), np.uint64, self.recent_size
         )
-        keys = np.concatenate([self.keys, keys])
-        docs = np.concatenate([self.docs, docs])
-        order = np.lexsort((docs, keys))
-        self.keys, self.docs = keys[order], docs[order]
+        self._add_run(np.sort(_pack(shorts, docs)))
         self.recent, self.recent_size = {}, 0
 
-    def members(self, keys: list[int], limits: dict[int, int]) -> set[int]:
-        """Pending members of the given buckets, at most ``limits[key]`` each, oldest first."""
-        out: set[int] = set()
-        if len(self.keys):
-            q = np.asarray(keys, dtype=np.int64)
-            lo = np.searchsorted(self.keys, q).tolist()
-            hi = np.searchsorted(self.keys, q, side="right").tolist()
-            for i, key in enumerate(keys):
-                if hi[i] > lo[i]:
-                    out.update(self.docs[lo[i] : min(hi[i], lo[i] + limits[key])].tolist())
-                    limits[key] -= hi[i] - lo[i]
-        for key in keys:
+    def _add_run(self, run: np.ndarray) -> None:
+        runs = self.runs
+        runs.append(run)
+        # Few runs, each probed with two binary searches per lookup: a run as large as half
+        # the one before it is merged into it (a merge sorts two sorted halves).
+        while len(runs) > 1 and 2 * len(runs[-1]) >= len(runs[-2]):
+            last = runs.pop()
+            merged = np.concatenate([runs[-1], last])
+            merged.sort(kind="stable")  # two sorted runs: one merge pass
+            runs[-1] = merged
+
+    def members(self, shorts: list[int], max_bucket: int) -> set[int]:
+        """The oldest ``max_bucket`` stored members of each bucket (removed ones skipped)."""
+        found: dict[int, list[int]] = {}
+        removed = self.removed
+        cap = max_bucket + len(removed)  # enough from each run to skip every removed one
+        if self.runs:
+            q = np.asarray(shorts, dtype=np.uint64) << np.uint64(_KEY_SHIFT)
+            end = q + np.uint64(1 << _KEY_SHIFT)
+            mask = np.uint64(_DOC_MASK)
+            for run in self.runs:
+                lo = np.searchsorted(run, q)
+                hi = np.searchsorted(run, end)
+                for i in np.flatnonzero(hi > lo).tolist():
+                    a = int(lo[i])
+                    docs = (run[a : min(int(hi[i]), a + cap)] & mask).tolist()
+                    found.setdefault(shorts[i], []).extend(docs)
+        for key in shorts:
             bucket = self.recent.get(key)
-            if bucket and limits[key] > 0:
-                out.update(bucket[: limits[key]])
+            if bucket:
+                found.setdefault(key, []).extend(bucket[:cap])
+        out: set[int] = set()
+        for docs in found.values():
+            if removed:
+                docs = [d for d in docs if d not in removed]
+            # oldest first, across the runs and the dict
+            out.update(sorted(set(docs))[:max_bucket] if len(docs) > max_bucket else docs)
         return out
 
 
-#: Pending keys held in the dict of a connection's tail before they are sorted in.
+#: Pending keys held in the dict of a process's memory before they are sorted into a run.
 _RECENT_MAX = 1 << 17
 
-#: Adds between two merges of the pending band keys into ``bands``. A merge of 50,000
-#: articles (1.6 million sorted rows) takes a few seconds in the add that triggers it; the
-#: pending keys cost every connection about 25 MB of memory at most.
+#: Adds between two merges of the pending band keys into a segment. A merge of 50,000
+#: articles writes one 13 MB blob; reading them back costs a process that opens the index
+#: one sequential read per segment.
 MERGE_AT = 50_000
+
+#: Largest segment, in (key, doc) pairs (8 bytes each): a bulk add is cut into several.
+_SEGMENT_PAIRS = 1 << 22
+
+#: A merge rewrites the segments without the removed articles once these are at least this
+#: many and a quarter of the stored ones.
+_COMPACT_MIN = 10_000
 
 
 class SQLiteStore:
@@ -219,7 +305,7 @@ class SQLiteStore:
     def __init__(self, path: str | None, *, readonly: bool = False, durable: bool = False) -> None:
         self.path = path
         self._lock = threading.RLock()
-        self._tail = _Tail()
+        self._bands = _Bands()
         where = path if path is not None else ":memory:"
         try:
             if readonly and path is not None:
@@ -243,11 +329,34 @@ class SQLiteStore:
                 self._create()
             else:
                 self._check_application_id()
+            # The band keys are loaded now, not by the first lookup (one sequential read of
+            # the segments: about a second per million articles).
+            conn.execute("BEGIN")
+            try:
+                self._bands.refresh(conn)
+                if path is not None:
+                    self._warm()
+            finally:
+                conn.execute("COMMIT")
         except sqlite3.Error as exc:
             self._close_quietly()
             raise IndexStoreError(f"cannot open the index {where}: {exc}") from exc
 
     # -- opening ---------------------------------------------------------------------------
+
+    def _warm(self) -> None:
+        """Read the id index and the article rows once, into this connection's page cache.
+
+        Every add looks its id up and inserts it into the id index at a random place, and
+        every candidate's row is read: in a large index each is a random disk read until the
+        page is cached (about 25 and 60 bytes an article: 85 MB at a million articles, read in
+        order in well under a second). The shingles, 4 KB an article, are read when needed.
+        """
+        c = self._conn
+        c.execute(
+            "SELECT count(*) FROM docs INDEXED BY docs_id_hash WHERE id_hash IS NOT NULL"
+        ).fetchone()
+        c.execute("SELECT max(length + fingerprint) FROM docs").fetchone()
 
     def _configure(self, *, durable: bool, readonly: bool) -> None:
         c = self._conn
@@ -358,21 +467,14 @@ class SQLiteStore:
         return [self._record(r, b"".join(parts.get(r[0], ()))) for r in rows]
 
     def _candidates(self, keys: np.ndarray, max_bucket: int) -> list[Record]:
-        """Inside a transaction: the members of the article's buckets, merged and pending."""
-        sql_keys = _sql_keys(keys)
-        if not sql_keys:
+        """Inside a transaction: the members of the article's buckets, from memory."""
+        shorts = sorted(set(_short_keys(keys).tolist()))
+        if not shorts:
             return []
-        self._tail.refresh(self._conn)
-        per_key: dict[int, int] = {}
-        ids: set[int] = set()
-        for key, doc in self._conn.execute(_buckets_sql(len(sql_keys)), (max_bucket, *sql_keys)):
-            per_key[key] = per_key.get(key, 0) + 1
-            ids.add(doc)
-        limits = {key: max_bucket - per_key.get(key, 0) for key in sql_keys}
-        ids |= self._tail.members(sql_keys, limits)
+        self._bands.refresh(self._conn)
+        ids = self._bands.members(shorts, max_bucket)
         if not ids:
             return []
-        # Ids of removed articles may linger in another connection's tail: never found here.
         return self._records(self._conn.execute(_docs_sql(len(ids)), sorted(ids)).fetchall())
 
     def candidates(self, keys: np.ndarray, max_bucket: int) -> list[Record]:
@@ -404,7 +506,7 @@ class SQLiteStore:
 
     # -- writes ----------------------------------------------------------------------------
 
-    def _insert(self, record: Record, sql_keys: list[int]) -> int:
+    def _insert(self, record: Record, keys: np.ndarray | None, shingles: bool = True) -> int:
         c = self._conn
         cur = c.execute(
             "INSERT INTO docs (id_hash, doc_id, fingerprint, length, published, source)"
@@ -420,59 +522,80 @@ class SQLiteStore:
         )
         rowid = cur.lastrowid
         assert rowid is not None
-        data = record.shingles
-        if len(data) > _PART << _PARTS_BITS:
-            raise IndexStoreError(f"{record.doc_id!r} is too long for the index")
-        first = rowid << _PARTS_BITS
-        c.executemany(
-            "INSERT INTO shingles (id, data) VALUES (?, ?)",
-            [(first + p, data[at : at + _PART]) for p, at in enumerate(range(0, len(data), _PART))],
-        )
-        if sql_keys:
-            blob = np.asarray(sql_keys, dtype="<i4").tobytes()
+        if rowid > _DOC_MASK:
+            raise IndexStoreError("the index has more than 2**32 article numbers")
+        if shingles:
+            self._insert_shingles(record, rowid)
+        if keys is not None:
+            blob = _short_keys(keys).astype("<u4").tobytes()
             c.execute("INSERT INTO pending (doc, keys) VALUES (?, ?)", (rowid, blob))
         return rowid
 
-    def _merge(self) -> None:
-        """Inside a write transaction: move every pending key into ``bands``, in key order."""
+    def _merge(self, more: np.ndarray | None = None) -> None:
+        """Inside a write transaction: every pending key (and ``more`` packed pairs of newer
+        articles) into new segments; then, if many articles were removed, a compaction."""
         c = self._conn
-        rows = c.execute("SELECT doc, keys FROM pending").fetchall()
-        if rows:
-            keys = np.frombuffer(b"".join(r[1] for r in rows), dtype="<i4").astype(np.int64)
-            docs = np.repeat(
-                np.array([r[0] for r in rows], dtype=np.int64), [len(r[1]) // 4 for r in rows]
-            )
-            self._insert_bands(keys, docs)
+        rows = c.execute("SELECT doc, keys FROM pending ORDER BY doc").fetchall()
+        parts = [_pairs(doc, blob) for doc, blob in rows]
+        if more is not None and more.size:
+            parts.append(more)
+        if parts:
+            self._write_segments(np.concatenate(parts))
             c.execute("DELETE FROM pending")
+        removed = c.execute("SELECT count(*) FROM removed").fetchone()[0]
+        if removed >= _COMPACT_MIN and 4 * removed >= self.count():
+            self._compact()
+
+    def _write_segments(self, pairs: np.ndarray) -> None:
+        """Packed pairs of articles newer than every segment as segments, each a range of
+        article numbers, sorted."""
+        docs = pairs & np.uint64(_DOC_MASK)
+        pairs = pairs[np.argsort(docs, kind="stable")]
+        docs = pairs & np.uint64(_DOC_MASK)
+        start = 0
+        while start < len(pairs):
+            end = min(len(pairs), start + _SEGMENT_PAIRS)
+            while end < len(pairs) and docs[end] == docs[end - 1]:
+                end += 1  # an article's pairs stay in one segment
+            part = np.sort(pairs[start:end])
+            self._conn.execute(
+                "INSERT INTO segments (last_doc, pairs) VALUES (?, ?)",
+                (int(docs[end - 1]), part.astype("<u8").tobytes()),
+            )
+            start = end
+
+    def _compact(self) -> None:
+        """Rewrite the segments without the removed articles (every process reloads)."""
+        c = self._conn
+        gone = np.array([d for (d,) in c.execute("SELECT doc FROM removed")], dtype=np.uint64)
+        kept = []
+        for (blob,) in c.execute("SELECT pairs FROM segments ORDER BY id"):
+            pairs = np.frombuffer(blob, dtype="<u8").astype(np.uint64)
+            kept.append(pairs[~np.isin(pairs & np.uint64(_DOC_MASK), gone)])
+        c.execute("DELETE FROM segments")
+        c.execute("DELETE FROM removed")
+        if kept:
+            self._write_segments(np.concatenate(kept))
         c.execute(
-            "INSERT INTO meta (name, value) VALUES ('merged', '1') ON CONFLICT (name) "
+            "INSERT INTO meta (name, value) VALUES ('gen', '1') ON CONFLICT (name) "
             "DO UPDATE SET value = CAST(value AS INTEGER) + 1"
         )
 
-    def _insert_bands(self, keys: np.ndarray, docs: np.ndarray) -> None:
-        # In key order: appending to the B-tree in order touches each page once, where one
-        # article at a time would dirty a random page per band. OR IGNORE: two bands of one
-        # article may (very rarely) cut to the same 32 bits.
-        order = np.lexsort((docs, keys))
-        step = 1 << 20
-        for start in range(0, len(order), step):
-            part = order[start : start + step]
-            self._conn.executemany(
-                "INSERT OR IGNORE INTO bands (key, doc) VALUES (?, ?)",
-                zip(keys[part].tolist(), docs[part].tolist(), strict=True),
-            )
-
-    def _delete(self, rowid: int, keys: np.ndarray) -> None:
+    def _delete(self, rowid: int) -> None:
         c = self._conn
         c.execute("DELETE FROM pending WHERE doc = ?", (rowid,))
-        c.executemany(
-            "DELETE FROM bands WHERE key = ? AND doc = ?", [(k, rowid) for k in _sql_keys(keys)]
-        )
         c.execute(
             "DELETE FROM shingles WHERE id >= ? AND id < ?",
             (rowid << _PARTS_BITS, (rowid + 1) << _PARTS_BITS),
         )
         c.execute("DELETE FROM docs WHERE id = ?", (rowid,))
+        # Its keys stay in the segments (and in other processes' memory) until a compaction:
+        # every process skips the numbers listed here.
+        c.execute("INSERT OR IGNORE INTO removed (doc) VALUES (?)", (rowid,))
+        c.execute(
+            "INSERT INTO meta (name, value) VALUES ('removed', '1') ON CONFLICT (name) "
+            "DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+        )
 
     def add(
         self,
@@ -492,39 +615,53 @@ class SQLiteStore:
                         f"{record.doc_id!r} is already in the index (remove it first, or add "
                         "with replace=True)"
                     )
-                self._delete(old[0], keys_of(old[1]))
+                self._delete(old[0])
             result = decide(self._candidates(keys, max_bucket))
-            self._insert(record, _sql_keys(keys))
-            if self._tail.docs_seen + 1 >= MERGE_AT:
+            self._insert(record, keys)
+            if len(self._bands.pending) + 1 >= MERGE_AT:
                 self._merge()
         return result
+
+    def _insert_shingles(self, record: Record, rowid: int) -> None:
+        data = record.shingles
+        if len(data) > _PART << _PARTS_BITS:
+            raise IndexStoreError(f"{record.doc_id!r} is too long for the index")
+        first = rowid << _PARTS_BITS
+        self._conn.executemany(
+            "INSERT INTO shingles (id, data) VALUES (?, ?)",
+            [(first + p, data[at : at + _PART]) for p, at in enumerate(range(0, len(data), _PART))],
+        )
 
     def add_many(self, records: Sequence[Record], keys: np.ndarray) -> None:
         """Bulk insert; ``keys`` is ``(bands, len(records))``. All or nothing."""
         check_new_ids(records)
         with self._errors("a bulk add"), self._write():
-            rowids = np.empty(len(records), dtype=np.int64)
+            rowids = np.empty(len(records), dtype=np.uint64)
+            # The batch's article rows first, then its shingles: the rows (and the id index's
+            # new pages) then lie together in the file instead of one page among every 25
+            # pages of shingles, and reading them all when an index is opened is a few long
+            # reads, not thousands of short ones.
             for i, r in enumerate(records):
                 if self._get(r.doc_id) is not None:
                     raise IndexStoreError(f"{r.doc_id!r} is already in the index")
-                rowids[i] = self._insert(r, [])
-            short = (np.asarray(keys, dtype=np.uint64) >> np.uint64(_KEY_SHIFT)).astype(np.int64)
-            self._insert_bands(
-                (short - _KEY_BIAS).ravel(), np.broadcast_to(rowids, short.shape).ravel()
-            )
+                rowids[i] = self._insert(r, None, shingles=False)
+            for r, rowid in zip(records, rowids.tolist(), strict=True):
+                self._insert_shingles(r, rowid)
+            pairs = np.unique(_pack(_short_keys(keys), np.broadcast_to(rowids, keys.shape)))
+            self._merge(pairs)  # with the pending keys: segments stay in article order
 
     def remove(self, doc_id: str, keys_of: Callable[[Record], np.ndarray]) -> bool:
         with self._errors("a remove"), self._write():
             old = self._get(doc_id)
             if old is None:
                 return False
-            self._delete(old[0], keys_of(old[1]))
+            self._delete(old[0])
         return True
 
     # -- maintenance -----------------------------------------------------------------------
 
     def merge(self) -> None:
-        """Move the pending band keys into ``bands`` now (also done every MERGE_AT adds)."""
+        """Move the pending band keys into a segment now (also done every MERGE_AT adds)."""
         with self._errors("a merge"), self._write():
             self._merge()
 
