@@ -296,6 +296,22 @@ def cheap_filter(lines: pa.Array, words: np.ndarray) -> np.ndarray:
     return drop
 
 
+def _line_runs(
+    hashes: np.ndarray, docs: np.ndarray, words: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Lines sorted by hash with one entry per (line, document), since a line repeated inside
+    one page counts once: ``(hashes, docs, words, run_start, run_len)``, runs being the
+    entries of one hash."""
+    order = np.lexsort((docs, hashes))
+    h, d, w = hashes[order], docs[order], words[order]
+    first = np.ones(len(h), dtype=bool)
+    first[1:] = (h[1:] != h[:-1]) | (d[1:] != d[:-1])
+    h, d, w = h[first], d[first], w[first]
+    run_start = np.flatnonzero(np.concatenate(([True], h[1:] != h[:-1])))
+    run_len = np.diff(np.append(run_start, len(h)))
+    return h, d, w, run_start, run_len
+
+
 def learn_chrome(
     hashes: np.ndarray,
     docs: np.ndarray,
@@ -314,14 +330,7 @@ def learn_chrome(
     """
     if hashes.size == 0:
         return np.empty(0, dtype=np.uint64)
-    # One entry per (line, document): a line repeated inside one page counts once.
-    order = np.lexsort((docs, hashes))
-    h, d, w = hashes[order], docs[order], words[order]
-    first = np.ones(len(h), dtype=bool)
-    first[1:] = (h[1:] != h[:-1]) | (d[1:] != d[:-1])
-    h, d, w = h[first], d[first], w[first]
-    run_start = np.flatnonzero(np.concatenate(([True], h[1:] != h[:-1])))
-    run_len = np.diff(np.append(run_start, len(h)))
+    h, d, w, run_start, run_len = _line_runs(hashes, docs, words)
     df = np.repeat(run_len, run_len)
     # Own prose of each document: words in lines nobody else has.
     doc_ids, doc_of = np.unique(d, return_inverse=True)
@@ -370,15 +379,7 @@ def learn_chrome_parts(
         hashes = np.concatenate([h[s] for (h, _, _), s in zip(parts, sel, strict=True)])
         docs = np.concatenate([d[s] for (_, d, _), s in zip(parts, sel, strict=True)])
         words = np.concatenate([w[s] for (_, _, w), s in zip(parts, sel, strict=True)])
-        # as in learn_chrome: one entry per (line, document), runs of equal hashes
-        order = np.lexsort((docs, hashes))
-        h, d, w = hashes[order], docs[order], words[order]
-        first = np.ones(len(h), dtype=bool)
-        first[1:] = (h[1:] != h[:-1]) | (d[1:] != d[:-1])
-        h, d, w = h[first], d[first], w[first]
-        run_start = np.flatnonzero(np.concatenate(([True], h[1:] != h[:-1])))
-        run_len = np.diff(np.append(run_start, len(h)))
-        return h, d, w, run_start, run_len
+        return _line_runs(hashes, docs, words)
 
     own = np.zeros(n_docs, dtype=np.float64)
     for b in range(1 << bits):
