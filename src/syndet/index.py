@@ -33,6 +33,7 @@ the index small; ``benchmarks/RESULTS.md`` has the measured trade-off.
 from __future__ import annotations
 
 import os
+import sys
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -129,6 +130,24 @@ class _Doc:
     keys: np.ndarray  # (bands,) uint64
     seq: np.ndarray  # shingle hashes in text order (uint64), for shared passages
     set: np.ndarray  # sorted, unique shingle hashes, for exact overlap
+
+
+def _own_numba_lock_after_fork() -> None:
+    """In a forked child, drop numba's inherited cross-process launch lock.
+
+    numba takes a multiprocessing lock, created by the first process that used its thread
+    pool, on every ``get_num_threads``/``set_num_threads`` call and parallel launch. A fork
+    shares that lock with the parent and every sibling, so a sibling killed while holding it
+    (SIGKILL, the OOM killer) blocks every other forked worker in ``Index.add`` forever: the
+    crash test saw exactly that. Each forked process makes its own lock instead.
+    """
+    parallel = sys.modules.get("numba.np.ufunc.parallel")
+    if parallel is not None and hasattr(parallel, "_backend_init_process_lock"):
+        parallel._backend_init_process_lock = None  # type: ignore[attr-defined]
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_own_numba_lock_after_fork)
 
 
 @contextmanager
