@@ -335,7 +335,25 @@ def learn_chrome(
     # Own prose of each document: words in lines nobody else has.
     doc_ids, doc_of = np.unique(d, return_inverse=True)
     own = np.bincount(doc_of, weights=np.where(df == 1, w, 0), minlength=len(doc_ids))
-    independent = (own[doc_of] >= own_words).astype(np.int64)
+    rules = (min_docs, own_words, own_share, short_words, long_words)
+    return _chrome_runs(h, own[doc_of], w, run_start, run_len, *rules)
+
+
+def _chrome_runs(
+    h: np.ndarray,
+    own: np.ndarray,
+    w: np.ndarray,
+    run_start: np.ndarray,
+    run_len: np.ndarray,
+    min_docs: int,
+    own_words: int,
+    own_share: float,
+    short_words: int,
+    long_words: int,
+) -> np.ndarray:
+    """The hashes of the runs (from :func:`_line_runs`) that are chrome, given each entry's
+    document's own prose ``own`` (the rules are in the module docs)."""
+    independent = (own >= own_words).astype(np.int64)
     indep_in_run = np.add.reduceat(independent, run_start)
     run_words = w[run_start]
     chrome = (
@@ -388,23 +406,11 @@ def learn_chrome_parts(
             df = np.repeat(run_len, run_len)
             own += np.bincount(d, weights=np.where(df == 1, w, 0), minlength=n_docs)
     out = []
+    rules = (min_docs, own_words, own_share, short_words, long_words)
     for b in range(1 << bits):
         h, d, w, run_start, run_len = bucket(b)
-        if not h.size:
-            continue
-        independent = (own[d] >= own_words).astype(np.int64)
-        indep_in_run = np.add.reduceat(independent, run_start)
-        run_words = w[run_start]
-        chrome = (
-            (
-                (run_len >= min_docs)
-                & (indep_in_run >= min_docs)
-                & (indep_in_run >= own_share * run_len)
-            )
-            | ((run_len >= min_docs) & (run_words <= short_words))
-            | ((run_len >= 2) & (run_words >= long_words) & (indep_in_run >= 2))
-        )
-        out.append(np.asarray(h[run_start][chrome], dtype=np.uint64))
+        if h.size:
+            out.append(_chrome_runs(h, own[d], w, run_start, run_len, *rules))
     return np.concatenate(out) if out else np.empty(0, dtype=np.uint64)
 
 

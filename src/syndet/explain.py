@@ -77,23 +77,22 @@ def _authored_words(texts: list[str], html: list[bool], config: Config) -> list[
     import pyarrow as pa
 
     from syndet import boilerplate, normalize
+    from syndet._lines import read_lines
 
     bp = config.boilerplate
-    lines = boilerplate.split_lines(pa.array(texts, type=pa.large_string()))
-    full = normalize.normalize_batch(lines.text)
-    raw = lines.text
-    if bp.strip_credits:
-        raw, _ = boilerplate.strip_credits(raw)
+    # The scan's own line pass (read_partition), so the evidence shows what the scan compared.
+    lines = read_lines(
+        pa.array(texts, type=pa.large_string()),
+        strip_credits=bp.strip_credits,
+        strip_quotes=bp.strip_quotes,
+        link_cards=bp.line_filter,
+    )
+    keep = np.ones(len(lines.words), dtype=bool)
     if bp.line_filter:
-        raw = boilerplate.strip_link_cards(raw)
-    if bp.strip_quotes:
-        raw = boilerplate.strip_quotes(raw)
-    authored = normalize.normalize_batch(raw)
-    keep = np.ones(len(full), dtype=bool)
-    if bp.line_filter:
-        is_html = np.array(html, dtype=bool)[lines.doc_index()]
-        keep = ~(boilerplate.cheap_filter(lines.text, full.word_counts()) & ~is_html)
-    off, data = boilerplate.join_lines(authored.offsets, authored.data, keep, lines.doc_offsets)
+        keep = ~(lines.filtered & ~np.array(html, dtype=bool)[lines.doc_index()])
+    off, data = boilerplate.join_lines(
+        lines.authored.offsets, lines.authored.data, keep, lines.doc_offsets
+    )
     batch = normalize.NormalizedBatch(off, data)
     return [batch.text(i).split() for i in range(len(texts))]
 
