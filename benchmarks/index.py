@@ -139,7 +139,11 @@ def _config(name: str) -> Any:
 
     if name == "plain":
         off = BoilerplateConfig(
-            strip_credits=False, strip_quotes=False, line_filter=False, learn_chrome=False
+            strip_credits=False,
+            strip_quotes=False,
+            line_filter=False,
+            strip_galleries=False,
+            learn_chrome=False,
         )
         return replace(INDEX_CONFIG, boilerplate=off)
     return INDEX_CONFIG

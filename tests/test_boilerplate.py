@@ -177,3 +177,85 @@ def test_split_and_join_lines_round_trip() -> None:
     joined = [bytes(data[off[i] : off[i + 1]]).decode() for i in range(len(docs))]
     assert joined == [normalize_text(t) for t in docs]
     assert list(itertools.accumulate(np.diff(lines.doc_offsets))) == [4, 5, 6]
+
+
+def reference_gallery(docs: list[list[tuple[int, int]]], min_words: int, gap: int) -> list[bool]:
+    """The documented gallery rule over each document's (hash, words) lines, written plainly."""
+    out: list[bool] = []
+    for lines in docs:
+        nonempty = [i for i, (_, w) in enumerate(lines) if w > 0]
+        doubled = set()
+        for i, j in itertools.pairwise(nonempty):
+            if lines[j][1] >= min_words and lines[i][0] == lines[j][0]:
+                doubled.update((i, j))
+        marked = set(doubled)
+        ordered = sorted(doubled)
+        for i, j in itertools.pairwise(ordered):
+            between = sum(1 for m in range(i + 1, j) if lines[m][1] > 0)
+            if between <= gap and lines[i][0] != lines[j][0]:
+                marked.update(range(i + 1, j))
+        out.extend(i in marked for i in range(len(lines)))
+    return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.tuples(st.integers(0, 4), st.sampled_from([0, 1, 3, 6, 9])), max_size=14),
+        max_size=6,
+    ),
+    st.integers(1, 8),
+    st.integers(0, 3),
+)
+def test_gallery_lines_equal_reference(
+    docs: list[list[tuple[int, int]]], min_words: int, gap: int
+) -> None:
+    hashes = np.array([h for d in docs for h, _ in d], dtype=np.uint64)
+    words = np.array([w for d in docs for _, w in d], dtype=np.int64)
+    offsets = np.concatenate(([0], np.cumsum([len(d) for d in docs]))).astype(np.int64)
+    got = boilerplate.gallery_lines(hashes, words, offsets, min_words=min_words, gap=gap)
+    assert got.tolist() == reference_gallery(docs, min_words, gap)
+
+
+def test_gallery_lines_on_a_page() -> None:
+    # A story, then a gallery: doubled captions with single ones between, then the story
+    # again. The roundup's summary repeated under a heading is not a gallery.
+    page = [
+        ("story one", 9),
+        ("caption a", 8),
+        ("caption a", 8),
+        ("", 0),
+        ("caption b", 7),
+        ("caption c", 8),
+        ("caption c", 8),
+        ("story two", 12),
+        ("summary", 10),
+        ("From the Right", 3),
+        ("summary", 10),
+    ]
+    hashes = np.array([hash(t) % 2**63 for t, _ in page], dtype=np.uint64)
+    words = np.array([w for _, w in page], dtype=np.int64)
+    got = boilerplate.gallery_lines(hashes, words, np.array([0, len(page)]), min_words=6, gap=3)
+    assert [t for (t, _), g in zip(page, got, strict=True) if g] == [
+        "caption a",
+        "caption a",
+        "",
+        "caption b",
+        "caption c",
+        "caption c",
+    ]
+
+
+def test_caption_counter_lines() -> None:
+    lines = pa.array(
+        [
+            "photos the senators career hide caption 1 of 11 photos the senators career he "
+            "speaks at a summit in 2015 hide caption 2 of 11 photos",
+            "the senator said 3 of 11 bills had failed and the caption of one photo was wrong "
+            "in a story of twenty or more words about it",
+            "hide caption 1 of 2",
+        ],
+        type=pa.large_string(),
+    )
+    words = np.array([len(t.split()) for t in lines.to_pylist()])
+    assert boilerplate.caption_counter_lines(lines, words).tolist() == [True, False, False]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 import sqlite3
 from collections.abc import Iterator
@@ -18,15 +19,21 @@ from syndet import DEFAULT_CONFIG, BadDocumentError, Index, IndexStoreError, Sca
 from syndet.config import BoilerplateConfig, ShingleConfig
 from syndet.index import INDEX_CONFIG
 
-#: The scan's settings less chrome learning (which needs the whole corpus at once).
+#: The scan's settings less chrome learning (which needs the whole corpus at once) and the
+#: gallery rule (which the index does not do).
 SCAN_LIKE = replace(
-    DEFAULT_CONFIG, boilerplate=replace(DEFAULT_CONFIG.boilerplate, learn_chrome=False)
+    DEFAULT_CONFIG,
+    boilerplate=replace(DEFAULT_CONFIG.boilerplate, learn_chrome=False, strip_galleries=False),
 )
 #: No boilerplate rule at all: the index's whole-text fast path.
 PLAIN = replace(
     DEFAULT_CONFIG,
     boilerplate=BoilerplateConfig(
-        strip_credits=False, strip_quotes=False, line_filter=False, learn_chrome=False
+        strip_credits=False,
+        strip_quotes=False,
+        line_filter=False,
+        strip_galleries=False,
+        learn_chrome=False,
     ),
 )
 
@@ -243,6 +250,24 @@ def test_new_index_takes_the_given_settings(tmp_path: Path) -> None:
         assert index.config.shingle.k == 4 and (index.bands, index.rows) == (82, 1)
     with pytest.raises(syndet.ConfigError, match="learn_chrome"):
         Index(tmp_path / "chrome", DEFAULT_CONFIG)
+    no_chrome = replace(DEFAULT_CONFIG.boilerplate, learn_chrome=False)
+    with pytest.raises(syndet.ConfigError, match="strip_galleries"):
+        Index(tmp_path / "galleries", replace(INDEX_CONFIG, boilerplate=no_chrome))
+
+
+def test_index_written_before_the_gallery_settings_opens(tmp_path: Path) -> None:
+    # Indexes stored before strip_galleries existed hold no such setting: they open with the
+    # rule off, which is how they were built.
+    location = tmp_path / "old.syndet"
+    Index(location).close()
+    with sqlite3.connect(location) as conn:
+        (raw,) = conn.execute("SELECT value FROM meta WHERE name = 'settings'").fetchone()
+        settings = json.loads(raw)
+        for name in ("strip_galleries", "gallery_min_words", "gallery_gap"):
+            del settings["boilerplate"][name]
+        conn.execute("UPDATE meta SET value = ? WHERE name = 'settings'", (json.dumps(settings),))
+    with Index(location) as index:
+        assert index.config == INDEX_CONFIG
 
 
 def test_bad_files_are_refused(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import random
+from dataclasses import replace
 from datetime import datetime, timezone
 
 import numpy as np
@@ -265,3 +266,32 @@ def test_weak_links_do_not_chain_stories() -> None:
     assert clusters["source"].unique().to_list() == ["a"]  # earliest published
     assert sorted(clusters["doc"].to_list()) == ["a", "b"]  # c has no relation with a
     assert "linked" not in clusters["role"].to_list()
+
+
+def test_a_shared_photo_gallery_does_not_make_two_stories_copies() -> None:
+    # Two different stories of one site embed the same photo gallery: each caption twice in a
+    # row, as scraped galleries carry them, with a few single ones between. Without the gallery
+    # rule the 300-odd caption words are the largest text the pages share.
+    rnd = random.Random(5)
+    vocab = ["".join(rnd.choice("aeioubdfklmnprstv") for _ in range(7)) for _ in range(3000)]
+
+    def sentence(n: int) -> str:
+        return " ".join(rnd.choice(vocab) for _ in range(n)) + "."
+
+    captions = [sentence(rnd.randint(15, 25)) for _ in range(16)]
+    gallery: list[str] = []
+    for i, c in enumerate(captions):
+        gallery += [c] if i % 5 == 4 else [c, c]
+    docs = {
+        f"page{p}": "\n\n".join(
+            [sentence(40) for _ in range(4)] + gallery + [sentence(40) for _ in range(3)]
+        )
+        for p in range(2)
+    }
+    docs["other"] = "\n\n".join(sentence(40) for _ in range(8))
+    off = replace(DEFAULT_CONFIG.boilerplate, strip_galleries=False)
+    assert scan_docs(docs, config=replace(DEFAULT_CONFIG, boilerplate=off)).pairs.height == 1
+    result = scan_docs(docs)
+    assert result.pairs.height == 0
+    # the doubled captions, both copies, and the single ones between them, on both pages
+    assert result.summary["boilerplate"]["lines_dropped_as_gallery"] == 2 * len(gallery)

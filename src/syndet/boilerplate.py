@@ -16,6 +16,9 @@ page's paragraphs, menu items, captions) and decides which of them, or which par
   sentence punctuation ("Share", "Sign in", "Related Stories"), and link rows ("Home | News |
   Sport"). On for plain text, off after HTML extraction, which already removes such chrome and
   where short lines are more often real content.
+* **Photo galleries**: captions a page doubles (each caption twice in a row) and the lines
+  between them, and paragraphs holding several "hide caption 3 of 19" counters
+  (:func:`gallery_lines`, :func:`caption_counter_lines`).
 * **Chrome learned from the corpus**: a line that recurs across documents that are otherwise
   unlike each other is chrome. "Otherwise unlike" is measured by each document's *own* prose:
   the words of its lines that no other document has. Copies of one wire story share their story
@@ -56,7 +59,9 @@ __all__ = [
     "REPUBLISHED",
     "Lines",
     "agency_of",
+    "caption_counter_lines",
     "cheap_filter",
+    "gallery_lines",
     "learn_chrome",
     "republished",
     "split_lines",
@@ -294,6 +299,73 @@ def cheap_filter(lines: pa.Array, words: np.ndarray) -> np.ndarray:
         bars = np.asarray(pc.count_substring_regex(sub, r" [|•·] ").to_numpy(), dtype=np.int64)
         drop[rows[bars >= 2]] = True
     return drop
+
+
+#: Caption counters of inline photo galleries ("... Hide Caption 3 of 19 Photos: ..."), in a
+#: normalized line (lower case, punctuation gone).
+CAPTION_COUNTER = r"caption \d+ of \d+"
+
+
+def gallery_lines(
+    hashes: np.ndarray,
+    words: np.ndarray,
+    doc_offsets: np.ndarray,
+    *,
+    min_words: int = 6,
+    gap: int = 3,
+) -> np.ndarray:
+    """Lines of photo galleries and carousels, found by their doubled captions: a line of at
+    least ``min_words`` words whose next non-empty line is the same line (both copies), and
+    the lines between two such doubled lines with at most ``gap`` non-empty lines between.
+
+    Scraped galleries put each caption on the page twice in a row (the slide and its "hide
+    caption" copy), and the captions a few pages of one site embed are the largest text those
+    pages share: on allsides-dev, same-event and unrelated CNN pages shared 200 to 2,300 words
+    of captions and nothing else. Chrome learning keeps them when only two or three pages hold
+    one gallery, as it keeps two copies of a story. A story does not say a paragraph twice in
+    a row, so the doubling marks the gallery within one page, whatever the corpus. Repeats
+    further apart are left alone: a roundup that repeats its summary under a heading is text.
+    Measured on allsides-dev: 13 fewer labelled negatives reported (77 to 64), no labelled
+    copy, partial or rewrite lost, and no change on the synthetic corpus.
+
+    ``hashes`` and ``words`` describe every line of a batch, ``doc_offsets`` where each
+    document's lines start.
+    """
+    if len(hashes) == 0:
+        return np.zeros(0, dtype=bool)
+    from syndet._kernels import boilerplate as k
+
+    return np.asarray(
+        k.gallery_lines(
+            np.ascontiguousarray(hashes, dtype=np.uint64),
+            np.ascontiguousarray(words, dtype=np.int64),
+            np.ascontiguousarray(doc_offsets, dtype=np.int64),
+            int(min_words),
+            int(gap),
+        ),
+        dtype=bool,
+    )
+
+
+def caption_counter_lines(lines: pa.Array, words: np.ndarray, *, min_words: int = 20) -> np.ndarray:
+    """Normalized lines holding two or more gallery caption counters ("hide caption 3 of 19"):
+    a whole inline gallery scraped into one paragraph. Only lines of ``min_words`` words or
+    more can hold two captions, so only those are searched."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    out = np.zeros(len(words), dtype=bool)
+    long_rows = np.flatnonzero(words >= min_words)
+    if long_rows.size == 0:
+        return out
+    sub = lines.take(pa.array(long_rows))
+    # A literal search first: the regular expression then runs on the few candidate lines.
+    some = np.asarray(pc.count_substring(sub, "caption ").to_numpy(zero_copy_only=False)) >= 2
+    rows = long_rows[some]
+    if rows.size:
+        n = pc.count_substring_regex(lines.take(pa.array(rows)), CAPTION_COUNTER)
+        out[rows[np.asarray(n.to_numpy(zero_copy_only=False)) >= 2]] = True
+    return out
 
 
 def _line_runs(
@@ -554,9 +626,7 @@ _NO_TURKIC_I = str.maketrans({"\u0130": "\uffff", "\u0131": "\uffff"})
 #: ... and the only other characters that fold onto ASCII letters (in both engines): the
 #: Kelvin sign and the long s. With both mapped, lower-casing is case-insensitive matching
 #: for ASCII words.
-_ASCII_FOLD = str.maketrans(
-    {"\u0130": "\uffff", "\u0131": "\uffff", "\u017f": "s", "\u212a": "k"}
-)
+_ASCII_FOLD = str.maketrans({"\u0130": "\uffff", "\u0131": "\uffff", "\u017f": "s", "\u212a": "k"})
 _CREDIT_WORDS = ("associated press", "copyright", "syndicated feed")
 
 

@@ -228,6 +228,11 @@ def cli() -> None:
     "--no-line-filter", is_flag=True, help="Keep short link-like lines of plain-text documents."
 )
 @click.option(
+    "--no-galleries",
+    is_flag=True,
+    help="Keep photo-gallery captions (lines a page doubles, and the lines between them).",
+)
+@click.option(
     "--no-chrome", is_flag=True, help="Do not learn site chrome (repeated lines) from the corpus."
 )
 @click.option(
@@ -268,6 +273,7 @@ def scan_command(
     keep_quotes: bool,
     keep_credits: bool,
     no_line_filter: bool,
+    no_galleries: bool,
     no_chrome: bool,
     against: str | None,
     engine: str,
@@ -285,6 +291,7 @@ def scan_command(
             strip_quotes=not keep_quotes,
             strip_credits=not keep_credits,
             line_filter=not no_line_filter,
+            strip_galleries=not no_galleries,
             learn_chrome=not no_chrome,
         ),
     )

@@ -59,6 +59,13 @@ class BoilerplateConfig:
     #: Drop short link-like lines and link rows from plain text (never after HTML extraction),
     #: and cut inline link cards (a glued name, its other headlines, "MORE") from any text.
     line_filter: bool = True
+    #: Drop photo galleries: lines a page repeats (scraped galleries hold each caption twice),
+    #: the lines between such repeats, and lines holding several "hide caption 3 of 19"
+    #: counters (see :func:`syndet.boilerplate.gallery_lines`).
+    strip_galleries: bool = True
+    #: Shortest repeated line that marks a gallery, and most other lines between two repeats.
+    gallery_min_words: int = 6
+    gallery_gap: int = 3
     #: Learn chrome lines from the corpus (lines recurring across otherwise unlike documents).
     learn_chrome: bool = True
     chrome_min_docs: int = 3
@@ -70,6 +77,8 @@ class BoilerplateConfig:
     def __post_init__(self) -> None:
         _check(self.chrome_min_docs >= 2, "chrome_min_docs must be at least 2")
         _check(self.chrome_own_words >= 0, "chrome_own_words must not be negative")
+        _check(self.gallery_min_words >= 1, "gallery_min_words must be at least 1")
+        _check(self.gallery_gap >= 0, "gallery_gap must not be negative")
 
 
 @dataclass(frozen=True)

@@ -90,6 +90,8 @@ def _authored_words(texts: list[str], html: list[bool], config: Config) -> list[
     keep = np.ones(len(lines.words), dtype=bool)
     if bp.line_filter:
         keep = ~(lines.filtered & ~np.array(html, dtype=bool)[lines.doc_index()])
+    if bp.strip_galleries:
+        keep &= ~lines.gallery(min_words=bp.gallery_min_words, gap=bp.gallery_gap)
     off, data = boilerplate.join_lines(
         lines.authored.offsets, lines.authored.data, keep, lines.doc_offsets
     )

@@ -66,12 +66,20 @@ __all__ = ["INDEX_CONFIG", "Index", "InputsResult", "Match"]
 #: The index's default settings: the scan's, with 32 LSH bands of 1 row (threshold 0.05)
 #: instead of 82, which keeps the index within 1 KB per article beyond the shingles while every
 #: labelled copy is still proposed (``benchmarks/RESULTS.md``), and without chrome learning,
-#: which needs the whole corpus at once.
+#: which needs the whole corpus at once, or gallery stripping, which the index's
+#: one-article-at-a-time line path does not do yet.
 INDEX_CONFIG: Config = replace(
     DEFAULT_CONFIG,
     lsh=replace(DEFAULT_CONFIG.lsh, threshold=0.05, bands=32, rows=1),
-    boilerplate=replace(DEFAULT_CONFIG.boilerplate, learn_chrome=False),
+    boilerplate=replace(DEFAULT_CONFIG.boilerplate, learn_chrome=False, strip_galleries=False),
 )
+#: Settings added after indexes were first written, with the value that an index stored
+#: without them behaves as.
+_SETTINGS_BEFORE: dict[str, Any] = {
+    "boilerplate.strip_galleries": False,
+    "boilerplate.gallery_min_words": 6,
+    "boilerplate.gallery_gap": 3,
+}
 
 _FORMAT = 1
 #: Calls with at most this many texts take the one-line-at-a-time path (no Arrow kernels).
@@ -216,7 +224,7 @@ def _flatten(settings: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 
 
 def _differences(stored: dict[str, Any], wanted: dict[str, Any]) -> list[str]:
-    a, b = _flatten(stored), _flatten(wanted)
+    a, b = {**_SETTINGS_BEFORE, **_flatten(stored)}, _flatten(wanted)
     # The threshold only matters through the bands and rows it gives; the key is a digest of
     # settings that are compared one by one.
     skip = {"lsh.threshold", "signature_key"}
@@ -232,7 +240,16 @@ def _config_from(settings: dict[str, Any]) -> Config:
         lsh = settings["lsh"]
         return Config(
             normalize=NormalizeConfig(**settings["normalize"]),
-            boilerplate=BoilerplateConfig(**settings["boilerplate"]),
+            boilerplate=BoilerplateConfig(
+                **{
+                    **{
+                        k.split(".", 1)[1]: v
+                        for k, v in _SETTINGS_BEFORE.items()
+                        if k.startswith("boilerplate.")
+                    },
+                    **settings["boilerplate"],
+                }
+            ),
             shingle=ShingleConfig(**settings["shingle"]),
             minhash=MinHashConfig(**settings["minhash"]),
             lsh=LSHConfig(
@@ -327,6 +344,11 @@ class Index:
                 raise ConfigError(
                     "an index cannot learn chrome from a whole corpus: use a config with "
                     "boilerplate.learn_chrome=False (syndet.index.INDEX_CONFIG does)"
+                )
+            if config.boilerplate.strip_galleries:
+                raise ConfigError(
+                    "an index does not strip photo galleries yet: use a config with "
+                    "boilerplate.strip_galleries=False (syndet.index.INDEX_CONFIG does)"
                 )
             bands, rows = _lsh_params(config)
             # Another process may create the same index at the same moment: whichever

@@ -103,8 +103,9 @@ class ReadPart:
     line_doc: np.ndarray  # corpus-wide row of each line's document
     line_hash: np.ndarray
     line_words: np.ndarray
-    line_dropped: np.ndarray
+    line_dropped: np.ndarray  # by the line filter or as gallery lines
     credit_lines: int
+    gallery_lines: int
     republished: np.ndarray
     authored: RaggedRef  # the normalized authored lines (the local engine spills them)
     seconds: dict[str, float] = field(default_factory=dict)
@@ -280,6 +281,10 @@ def read_partition(
     dropped = np.zeros(len(words), dtype=bool)
     if bp.line_filter:
         dropped = lines.filtered & ~is_html[line_doc]
+    gallery = np.zeros(len(words), dtype=bool)
+    if bp.strip_galleries:
+        gallery = lines.gallery(min_words=bp.gallery_min_words, gap=bp.gallery_gap) & ~dropped
+        dropped = dropped | gallery
     doc_words = np.bincount(line_doc, weights=words, minlength=batch.num_rows)
     line_agency = lines.line_agency
     seconds["boilerplate"] += time.perf_counter() - t0
@@ -310,6 +315,7 @@ def read_partition(
         line_words=words.astype(np.int32),
         line_dropped=dropped,
         credit_lines=int(pc.sum(pc.is_valid(line_agency)).as_py() or 0),
+        gallery_lines=int(gallery.sum()),
         republished=boilerplate_stage.republished(line_agency, lines.doc_offsets),
         authored=RaggedRef(lines.authored.offsets, lines.authored.data),
         seconds=dict(seconds),
@@ -365,7 +371,9 @@ def sign_partition(
     off, data, words = join_lines_words(line_off, line_data, keep, part.doc_offsets)
     norm = normalize_stage.NormalizedBatch(off, data)
     stats["lines"] += int((part.line_words > 0).sum())
-    stats["lines_filtered"] += int((part.line_dropped & (part.line_words > 0)).sum())
+    dropped_lines = int((part.line_dropped & (part.line_words > 0)).sum())
+    stats["lines_filtered"] += dropped_lines - part.gallery_lines
+    stats["lines_gallery"] += part.gallery_lines
     stats["lines_chrome"] += int((is_chrome & ~part.line_dropped).sum())
     stats["credit_lines"] += part.credit_lines
     stats["words"] += int(part.line_words.sum())
@@ -848,6 +856,7 @@ class Scanner:
             "boilerplate": {
                 "lines": int(stats["lines"]),
                 "lines_dropped_by_line_filter": int(stats["lines_filtered"]),
+                "lines_dropped_as_gallery": int(stats["lines_gallery"]),
                 "chrome_lines_learned": found.chrome_lines_learned,
                 "lines_dropped_as_chrome": int(stats["lines_chrome"]),
                 "credit_lines": int(stats["credit_lines"]),
