@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 
 import numpy as np
 import pyarrow as pa
@@ -246,16 +247,41 @@ def test_gallery_lines_on_a_page() -> None:
     ]
 
 
+def caption_lines(texts: list[str], min_words: int = 20) -> list[bool]:
+    arr = pa.array(texts, type=pa.large_string())
+    _, off, data = arr.buffers()
+    offsets = np.frombuffer(off, dtype=np.int64)[: len(texts) + 1]
+    raw = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)
+    words = np.array([len(t.split()) for t in texts], dtype=np.int64)
+    got = boilerplate.caption_counter_lines(offsets, raw, words, min_words=min_words)
+    return [bool(x) for x in got]
+
+
 def test_caption_counter_lines() -> None:
-    lines = pa.array(
-        [
-            "photos the senators career hide caption 1 of 11 photos the senators career he "
-            "speaks at a summit in 2015 hide caption 2 of 11 photos",
-            "the senator said 3 of 11 bills had failed and the caption of one photo was wrong "
-            "in a story of twenty or more words about it",
-            "hide caption 1 of 2",
-        ],
-        type=pa.large_string(),
-    )
-    words = np.array([len(t.split()) for t in lines.to_pylist()])
-    assert boilerplate.caption_counter_lines(lines, words).tolist() == [True, False, False]
+    texts = [
+        "photos the senators career hide caption 1 of 11 photos the senators career he "
+        "speaks at a summit in 2015 hide caption 2 of 11 photos",
+        "the senator said 3 of 11 bills had failed and the caption of one photo was wrong "
+        "in a story of twenty or more words about it",
+        "hide caption 1 of 2",
+        "a long line that ends in a counter cut short hide caption 1 of 2 and another one "
+        "the end hide caption 3 of",
+    ]
+    assert caption_lines(texts) == [True, False, False, False]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.lists(
+            st.sampled_from(["caption", "1", "12", "of", "hide", "x", "captions", "ofs"]),
+            max_size=30,
+        ).map(" ".join),
+        max_size=8,
+    ),
+    st.integers(0, 6),
+)
+def test_caption_counter_lines_equal_reference(texts: list[str], min_words: int) -> None:
+    counter = re.compile(r"(?<![^ ])caption [0-9]+ of [0-9]+")
+    expected = [len(t.split()) >= min_words and len(counter.findall(t)) >= 2 for t in texts]
+    assert caption_lines(texts, min_words) == expected

@@ -56,16 +56,13 @@ class LineBatch:
         """Non-empty lines of photo galleries: repeated within their page, between such
         repeats (:func:`syndet.boilerplate.gallery_lines`), or holding several caption
         counters (:func:`syndet.boilerplate.caption_counter_lines`)."""
-        import pyarrow as pa
-
         words = self.words
         mask = boilerplate_stage.gallery_lines(
             self.line_hash, words, self.doc_offsets, min_words=min_words, gap=gap
         )
-        authored = pa.LargeStringArray.from_buffers(
-            len(words), pa.py_buffer(self.authored.offsets), pa.py_buffer(self.authored.data)
+        mask |= boilerplate_stage.caption_counter_lines(
+            self.authored.offsets, self.authored.data, words
         )
-        mask |= boilerplate_stage.caption_counter_lines(authored, words)
         return np.asarray(mask & (words > 0), dtype=bool)
 
 

@@ -301,11 +301,6 @@ def cheap_filter(lines: pa.Array, words: np.ndarray) -> np.ndarray:
     return drop
 
 
-#: Caption counters of inline photo galleries ("... Hide Caption 3 of 19 Photos: ..."), in a
-#: normalized line (lower case, punctuation gone).
-CAPTION_COUNTER = r"caption \d+ of \d+"
-
-
 def gallery_lines(
     hashes: np.ndarray,
     words: np.ndarray,
@@ -347,25 +342,26 @@ def gallery_lines(
     )
 
 
-def caption_counter_lines(lines: pa.Array, words: np.ndarray, *, min_words: int = 20) -> np.ndarray:
-    """Normalized lines holding two or more gallery caption counters ("hide caption 3 of 19"):
-    a whole inline gallery scraped into one paragraph. Only lines of ``min_words`` words or
-    more can hold two captions, so only those are searched."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
+def caption_counter_lines(
+    offsets: np.ndarray, data: np.ndarray, words: np.ndarray, *, min_words: int = 20
+) -> np.ndarray:
+    """Normalized lines (Arrow layout: ``offsets`` into the UTF-8 ``data``) holding two or
+    more gallery caption counters ("hide caption 3 of 19"): a whole inline gallery scraped
+    into one paragraph. Only lines of ``min_words`` words or more can hold two captions, so
+    only those are searched."""
+    if len(words) == 0:
+        return np.zeros(0, dtype=bool)
+    from syndet._kernels import boilerplate as k
 
-    out = np.zeros(len(words), dtype=bool)
-    long_rows = np.flatnonzero(words >= min_words)
-    if long_rows.size == 0:
-        return out
-    sub = lines.take(pa.array(long_rows))
-    # A literal search first: the regular expression then runs on the few candidate lines.
-    some = np.asarray(pc.count_substring(sub, "caption ").to_numpy(zero_copy_only=False)) >= 2
-    rows = long_rows[some]
-    if rows.size:
-        n = pc.count_substring_regex(lines.take(pa.array(rows)), CAPTION_COUNTER)
-        out[rows[np.asarray(n.to_numpy(zero_copy_only=False)) >= 2]] = True
-    return out
+    return np.asarray(
+        k.caption_counter_lines(
+            np.ascontiguousarray(offsets, dtype=np.int64),
+            np.ascontiguousarray(data, dtype=np.uint8),
+            np.ascontiguousarray(words, dtype=np.int64),
+            int(min_words),
+        ),
+        dtype=bool,
+    )
 
 
 def _line_runs(

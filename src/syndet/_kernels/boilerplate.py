@@ -40,3 +40,74 @@ def gallery_lines(
             elif words[i] > 0:
                 between += 1
     return out
+
+
+_CAPTION = np.frombuffer(b"caption ", dtype=np.uint8)
+_OF = np.frombuffer(b" of ", dtype=np.uint8)
+
+
+@nb.njit(cache=True)
+def _digits(data: np.ndarray, p: int, e: int) -> int:
+    """End of the run of ASCII digits at ``p`` (``p`` itself when there is none)."""
+    while p < e and 48 <= data[p] <= 57:
+        p += 1
+    return p
+
+
+@nb.njit(cache=True)
+def _counter_at(data: np.ndarray, p: int, e: int, caption: np.ndarray, of: np.ndarray) -> bool:
+    """Whether "caption <digits> of <digits>" starts at ``p``."""
+    if p + len(caption) > e:
+        return False
+    for j in range(len(caption)):
+        if data[p + j] != caption[j]:
+            return False
+    q = _digits(data, p + len(caption), e)
+    if q == p + len(caption) or q + len(of) > e:
+        return False
+    for j in range(len(of)):
+        if data[q + j] != of[j]:
+            return False
+    return _digits(data, q + len(of), e) > q + len(of)
+
+
+def _shifts(pattern: np.ndarray) -> np.ndarray:
+    """Horspool's bad-character shifts: how far the window may move when its last byte is b."""
+    shifts = np.full(256, len(pattern), dtype=np.int64)
+    for j in range(len(pattern) - 1):
+        shifts[pattern[j]] = len(pattern) - 1 - j
+    return shifts
+
+
+_CAPTION_SHIFTS = _shifts(_CAPTION)
+
+
+@nb.njit(cache=True, parallel=True)
+def caption_counter_lines(
+    offsets: np.ndarray, data: np.ndarray, words: np.ndarray, min_words: int
+) -> Any:
+    n = len(offsets) - 1
+    out = np.zeros(n, dtype=np.bool_)
+    caption, of, shifts = _CAPTION, _OF, _CAPTION_SHIFTS
+    m = len(caption)
+    for i in nb.prange(n):
+        if words[i] < min_words:
+            continue
+        s, e = offsets[i], offsets[i + 1]
+        found = 0
+        # Horspool's search: the window moves by up to 8 bytes at a time, so a long line is
+        # read about an eighth as often as byte by byte (this runs over every long paragraph).
+        p = s
+        while p + m <= e:
+            last = data[p + m - 1]
+            if (
+                last == 32
+                and (p == s or data[p - 1] == 32)
+                and _counter_at(data, p, e, caption, of)
+            ):
+                found += 1
+                if found == 2:
+                    out[i] = True
+                    break
+            p += shifts[last]
+    return out
