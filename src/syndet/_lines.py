@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "LineBatch",
+    "gallery_mask",
     "join_lines",
     "join_lines_words",
     "read_lines",
@@ -53,17 +54,36 @@ class LineBatch:
         return np.repeat(np.arange(len(self.doc_offsets) - 1), np.diff(self.doc_offsets))
 
     def gallery(self, *, min_words: int, gap: int) -> np.ndarray:
-        """Non-empty lines of photo galleries: repeated within their page, between such
-        repeats (:func:`syndet.boilerplate.gallery_lines`), or holding several caption
-        counters (:func:`syndet.boilerplate.caption_counter_lines`)."""
-        words = self.words
-        mask = boilerplate_stage.gallery_lines(
-            self.line_hash, words, self.doc_offsets, min_words=min_words, gap=gap
+        """Non-empty lines of photo galleries (:func:`gallery_mask`)."""
+        return gallery_mask(
+            self.line_hash,
+            self.words,
+            self.doc_offsets,
+            self.authored.offsets,
+            self.authored.data,
+            min_words=min_words,
+            gap=gap,
         )
-        mask |= boilerplate_stage.caption_counter_lines(
-            self.authored.offsets, self.authored.data, words
-        )
-        return np.asarray(mask & (words > 0), dtype=bool)
+
+
+def gallery_mask(
+    line_hash: np.ndarray,
+    words: np.ndarray,
+    doc_offsets: np.ndarray,
+    authored_offsets: np.ndarray,
+    authored_data: np.ndarray,
+    *,
+    min_words: int,
+    gap: int,
+) -> np.ndarray:
+    """Non-empty lines of photo galleries: doubled within their page or between such lines
+    (:func:`syndet.boilerplate.gallery_lines`), or holding several caption counters
+    (:func:`syndet.boilerplate.caption_counter_lines`, on the authored lines)."""
+    mask = boilerplate_stage.gallery_lines(
+        line_hash, words, doc_offsets, min_words=min_words, gap=gap
+    )
+    mask |= boilerplate_stage.caption_counter_lines(authored_offsets, authored_data, words)
+    return np.asarray(mask & (words > 0), dtype=bool)
 
 
 @functools.lru_cache(maxsize=1)
