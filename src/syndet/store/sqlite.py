@@ -17,7 +17,8 @@ Layout::
 Lookups never read band keys from disk: every process holds all of them in memory
 (:class:`_Bands`, 8 bytes per article and band: 256 MB at a million articles of 32 bands),
 loaded when the index is opened (the segments are a few large blobs, read sequentially) and
-brought up to date before each lookup by reading what other processes added since. Only the
+brought up to date before each lookup by reading what other processes added since (nothing is
+read when ``PRAGMA data_version`` shows that no other connection has committed). Only the
 candidates' rows and shingles are read from the file.
 
 Size is what the choices below are about (the target is at most 1 KB per article beyond the
@@ -164,6 +165,9 @@ class _Bands:
 
     def reset(self, gen: str | None) -> None:
         self.gen = gen
+        # ``PRAGMA data_version`` of the snapshot memory was last brought up to date in, or
+        # None when it must be read again (see :meth:`refresh`).
+        self.version: int | None = None
         self.segment = 0  # highest segment id looked at
         self.upto = 0  # every article numbered up to this one is in memory
         self.segment_last = 0  # highest article number in a segment
@@ -175,6 +179,46 @@ class _Bands:
         self.removed: set[int] = set()
 
     def refresh(self, conn: sqlite3.Connection) -> None:
+        """Bring memory up to date with ``conn``'s current snapshot (inside a transaction).
+
+        ``PRAGMA data_version`` changes exactly when *another* connection (of this process or
+        any other) has committed since this one last read; this connection's own commits do
+        not change it. So when it equals the value memory was last brought up to date at, the
+        file holds nothing new but what this connection wrote itself, and every such write
+        either updates memory too (:meth:`note`, an add's keys) or sets ``version`` to None
+        (everything else), which makes this read the file again. That saves the three catch-up
+        queries below on most adds of a single writer.
+        """
+        (version,) = conn.execute("PRAGMA data_version").fetchone()
+        if version == self.version:
+            return
+        self._read(conn)
+        self.version = version
+
+    def note(self, doc: int, keys: np.ndarray) -> None:
+        """After this connection committed an add of article ``doc`` (numbered above every
+        other one) with band keys ``keys``, on a snapshot memory was up to date with: memory
+        takes the keys as :meth:`refresh` would have read them from ``pending``."""
+        if self.version is None or doc <= self.upto:
+            self.version = None
+            return
+        self._take_pending(doc, np.unique(_short_keys(keys).astype(np.uint32)).tolist())
+        if self.recent_size > _RECENT_MAX:
+            self._fold()
+
+    def _take_pending(self, doc: int, shorts: list[int]) -> None:
+        recent = self.recent
+        for key in shorts:
+            bucket = recent.get(key)
+            if bucket is None:
+                recent[key] = [doc]
+            else:
+                bucket.append(doc)
+        self.recent_size += len(shorts)
+        self.pending.append(doc)
+        self.upto = doc
+
+    def _read(self, conn: sqlite3.Connection) -> None:
         marks = dict(conn.execute("SELECT name, value FROM meta WHERE name IN ('gen', 'removed')"))
         gen = marks.get("gen", "0")
         if gen != self.gen:
@@ -211,20 +255,10 @@ class _Bands:
         if new:
             cut = bisect.bisect_right(self.pending, self.segment_last)
             del self.pending[:cut]
-        recent = self.recent
         for doc, blob in conn.execute(
             "SELECT doc, keys FROM pending WHERE doc > ? ORDER BY doc", (self.upto,)
         ):
-            shorts = np.unique(np.frombuffer(blob, dtype="<u4")).tolist()
-            for key in shorts:
-                bucket = recent.get(key)
-                if bucket is None:
-                    recent[key] = [doc]
-                else:
-                    bucket.append(doc)
-            self.recent_size += len(shorts)
-            self.pending.append(doc)
-            self.upto = doc
+            self._take_pending(doc, np.unique(np.frombuffer(blob, dtype="<u4")).tolist())
         if self.recent_size > _RECENT_MAX:
             self._fold()
         mark = marks.get("removed", "0")
@@ -412,11 +446,14 @@ class SQLiteStore:
             c.execute("BEGIN IMMEDIATE")
             try:
                 yield
+                c.execute("COMMIT")
             except BaseException:
+                # Memory may hold what this transaction read of its own writes (a removal's
+                # number): read the file again at the next lookup.
+                self._bands.version = None
                 if c.in_transaction:
                     c.execute("ROLLBACK")
                 raise
-            c.execute("COMMIT")
 
     @contextmanager
     def _errors(self, doing: str) -> Iterator[None]:
@@ -468,10 +505,10 @@ class SQLiteStore:
 
     def _candidates(self, keys: np.ndarray, max_bucket: int) -> list[Record]:
         """Inside a transaction: the members of the article's buckets, from memory."""
+        self._bands.refresh(self._conn)
         shorts = sorted(set(_short_keys(keys).tolist()))
         if not shorts:
             return []
-        self._bands.refresh(self._conn)
         ids = self._bands.members(shorts, max_bucket)
         if not ids:
             return []
@@ -535,6 +572,7 @@ class SQLiteStore:
         """Inside a write transaction: every pending key (and ``more`` packed pairs of newer
         articles) into new segments; then, if many articles were removed, a compaction."""
         c = self._conn
+        self._bands.version = None  # memory follows the new segments at the next lookup
         rows = c.execute("SELECT doc, keys FROM pending ORDER BY doc").fetchall()
         parts = [_pairs(doc, blob) for doc, blob in rows]
         if more is not None and more.size:
@@ -583,6 +621,7 @@ class SQLiteStore:
 
     def _delete(self, rowid: int) -> None:
         c = self._conn
+        self._bands.version = None  # memory reads ``removed`` again at the next lookup
         c.execute("DELETE FROM pending WHERE doc = ?", (rowid,))
         c.execute(
             "DELETE FROM shingles WHERE id >= ? AND id < ?",
@@ -607,19 +646,22 @@ class SQLiteStore:
         replace: bool,
         keys_of: Callable[[Record], np.ndarray],
     ) -> T:
-        with self._errors("an add"), self._write():
-            old = self._get(record.doc_id)
-            if old is not None:
-                if not replace:
-                    raise IndexStoreError(
-                        f"{record.doc_id!r} is already in the index (remove it first, or add "
-                        "with replace=True)"
-                    )
-                self._delete(old[0])
-            result = decide(self._candidates(keys, max_bucket))
-            self._insert(record, keys)
-            if len(self._bands.pending) + 1 >= MERGE_AT:
-                self._merge()
+        with self._lock, self._errors("an add"):
+            with self._write():
+                old = self._get(record.doc_id)
+                if old is not None:
+                    if not replace:
+                        raise IndexStoreError(
+                            f"{record.doc_id!r} is already in the index (remove it first, or add "
+                            "with replace=True)"
+                        )
+                    self._delete(old[0])
+                result = decide(self._candidates(keys, max_bucket))
+                rowid = self._insert(record, keys)
+                if len(self._bands.pending) + 1 >= MERGE_AT:
+                    self._merge()
+            # Committed: memory takes the keys it would otherwise read back at the next lookup.
+            self._bands.note(rowid, keys)
         return result
 
     def _insert_shingles(self, record: Record, rowid: int) -> None:
@@ -636,6 +678,7 @@ class SQLiteStore:
         """Bulk insert; ``keys`` is ``(bands, len(records))``. All or nothing."""
         check_new_ids(records)
         with self._errors("a bulk add"), self._write():
+            self._bands.version = None  # memory reads the new segments at the next lookup
             rowids = np.empty(len(records), dtype=np.uint64)
             # The batch's article rows first, then its shingles: the rows (and the id index's
             # new pages) then lie together in the file instead of one page among every 25
