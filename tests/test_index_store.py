@@ -262,3 +262,29 @@ def test_two_writing_processes_see_each_other(tmp_path: Path) -> None:
         peer.stdin.close()
         assert peer.wait(timeout=60) == 0
         here.close()
+
+
+def test_background_checkpoint(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the writer's own automatic checkpoint off, the database file still takes the
+    WAL's pages: the background thread copies them, and it stops when the store closes."""
+    import threading
+    import time
+
+    monkeypatch.setattr(store, "CHECKPOINT_EVERY", 5)
+    monkeypatch.setattr(store, "_AUTOCHECKPOINT", 0)  # 0: SQLite never checkpoints by itself
+    path = str(tmp_path / "c.syndet")
+    writer = SQLiteStore(path)
+    before = os.path.getsize(path)
+    rnd = random.Random(5)
+    for i in range(40):
+        writer.add(record(f"d{i}"), keys_for(rnd), MAX_BUCKET, ids, replace=False, keys_of=None)
+    deadline = time.monotonic() + 60  # waits for the thread, asserts nothing about speed
+    while os.path.getsize(path) == before and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert os.path.getsize(path) > before
+    writer.close()
+    assert not [t for t in threading.enumerate() if t.name == "syndet-checkpoint"]
+    reopened = SQLiteStore(path)
+    assert reopened.count() == 40
+    assert reopened.integrity_check() == ["ok"]
+    reopened.close()

@@ -34,6 +34,8 @@ commit is in the WAL file (the operating system's cache) before ``add`` returns,
 killed at any moment loses nothing that returned; only a power cut can lose the last commits
 (``durable=True`` also syncs each commit to disk). Readers in other processes see a consistent
 snapshot while one process writes. The memory copies are only ever built from such snapshots.
+A writer copies the WAL back into the file (a checkpoint) on a background thread with its own
+connection, so that no add waits for that copy and its two syncs (:class:`_Checkpointer`).
 """
 
 from __future__ import annotations
@@ -332,6 +334,59 @@ _SEGMENT_PAIRS = 1 << 22
 #: many and a quarter of the stored ones.
 _COMPACT_MIN = 10_000
 
+#: Write transactions between two checkpoints by the background thread (an add writes about
+#: 9 pages to the WAL, so about 9,000 pages).
+CHECKPOINT_EVERY = 1_000
+#: Pages in the WAL after which a commit checkpoints by itself (SQLite's own automatic
+#: checkpoint), should the background thread fall behind.
+_AUTOCHECKPOINT = 20_000
+
+
+class _Checkpointer:
+    """Copies the WAL back into the database file on its own thread and connection.
+
+    SQLite's automatic checkpoint runs inside the commit that crosses its threshold: that add
+    copies thousands of pages and syncs twice (60-90 ms at 100k articles on a shared disk,
+    about 0.06 ms per add on average). A passive checkpoint on another connection does the
+    same work without holding up the writer (the writer may append to the WAL meanwhile; the
+    standard library releases the GIL while SQLite works), so the writer only signals it.
+    A process killed during a checkpoint loses nothing: the WAL stays valid until it is
+    reset, which only a writer does, after a complete checkpoint.
+    """
+
+    def __init__(self, path: str, synchronous: str) -> None:
+        self._path = path
+        self._synchronous = synchronous
+        self._wake = threading.Event()
+        self._stop = False
+        self._thread = threading.Thread(target=self._run, name="syndet-checkpoint", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            conn = sqlite3.connect(self._path, timeout=60.0, isolation_level=None)
+        except sqlite3.Error:
+            return  # the writer's own automatic checkpoint still runs
+        try:
+            conn.execute(f"PRAGMA synchronous={self._synchronous}")
+            while True:
+                self._wake.wait()
+                self._wake.clear()
+                if self._stop:
+                    return
+                with suppress(sqlite3.Error):  # busy or failed: the next signal tries again
+                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        finally:
+            conn.close()
+
+    def signal(self) -> None:
+        self._wake.set()
+
+    def close(self) -> None:
+        self._stop = True
+        self._wake.set()
+        self._thread.join(timeout=60.0)
+
 
 class SQLiteStore:
     """A syndet index in one SQLite file, or in memory when ``path`` is ``None``."""
@@ -340,6 +395,9 @@ class SQLiteStore:
         self.path = path
         self._lock = threading.RLock()
         self._bands = _Bands()
+        self._checkpointer: _Checkpointer | None = None
+        self._writes = 0  # write transactions since the last checkpoint signal
+        self._synchronous = "FULL" if durable else "NORMAL"
         where = path if path is not None else ":memory:"
         try:
             if readonly and path is not None:
@@ -398,16 +456,16 @@ class SQLiteStore:
             mode = c.execute("PRAGMA journal_mode=WAL").fetchone()[0]
             if str(mode).lower() != "wal":
                 raise IndexStoreError(f"{self.path}: cannot switch to WAL mode (got {mode!r})")
-        c.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
+        c.execute(f"PRAGMA synchronous={self._synchronous}")
         # Reads go through SQLite's own page cache, not a memory map: the pages a query needs
         # are scattered, a fault on a mapped file reads ahead far more than one page, and the
         # operating system may drop its cache at any time. Measured at 1M articles after the
         # system's cache was dropped: query p50 26 ms mapped, 0.4 ms with this cache once warm.
         c.execute("PRAGMA mmap_size=0")
         c.execute("PRAGMA cache_size=-524288")  # up to 512 MiB per connection, filled as read
-        # Checkpoint less often than the default 1,000 pages: each checkpoint syncs twice, and
-        # an add dirties about 35 scattered pages.
-        c.execute("PRAGMA wal_autocheckpoint=10000")
+        # Checkpoints are made by a background thread (_Checkpointer) every CHECKPOINT_EVERY
+        # write transactions; this connection checkpoints by itself only if that falls behind.
+        c.execute(f"PRAGMA wal_autocheckpoint={_AUTOCHECKPOINT}")
 
     def _check_application_id(self) -> None:
         app = self._conn.execute("PRAGMA application_id").fetchone()[0]
@@ -454,6 +512,12 @@ class SQLiteStore:
                 if c.in_transaction:
                     c.execute("ROLLBACK")
                 raise
+            self._writes += 1
+            if self._writes >= CHECKPOINT_EVERY and self.path is not None:
+                self._writes = 0
+                if self._checkpointer is None:
+                    self._checkpointer = _Checkpointer(self.path, self._synchronous)
+                self._checkpointer.signal()
 
     @contextmanager
     def _errors(self, doing: str) -> Iterator[None]:
@@ -727,4 +791,7 @@ class SQLiteStore:
 
     def close(self) -> None:
         with self._lock, self._errors("closing"):
+            if self._checkpointer is not None:
+                self._checkpointer.close()
+                self._checkpointer = None
             self._conn.close()
