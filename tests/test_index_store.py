@@ -2,9 +2,9 @@
 
 Random adds, replaces, removes, bulk adds, merges and compactions, with tiny limits so that
 every path (pending keys, the dict, sorted runs, segments, removed articles, a compaction that
-makes other connections reload) is taken; after each step, a writer, a reader that follows
-along and a freshly opened connection must all give the reference's candidates: per key, the
-oldest ``max_bucket`` stored articles holding it.
+makes other connections reload, the cache of candidates' records) is taken; after each step,
+a writer, a reader that follows along and a freshly opened connection must all give the
+reference's candidates: per key, the oldest ``max_bucket`` stored articles holding it.
 """
 
 from __future__ import annotations
@@ -61,6 +61,7 @@ def test_candidates_equal_reference(
     monkeypatch.setattr(store, "_RECENT_MAX", 50)
     monkeypatch.setattr(store, "_COMPACT_MIN", 3)
     monkeypatch.setattr(store, "_SEGMENT_PAIRS", 100)
+    monkeypatch.setattr(store, "_RECORDS_CACHED", 4)  # records are cached and evicted
     rnd = random.Random(seed)
     path = str(tmp_path / "s.syndet")
     ref = Reference()
@@ -127,6 +128,7 @@ def test_second_writer_in_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     adds, removals and merges (they change its ``data_version``) and its own (they do not)."""
     monkeypatch.setattr(store, "MERGE_AT", 5)
     monkeypatch.setattr(store, "_RECENT_MAX", 40)
+    monkeypatch.setattr(store, "_RECORDS_CACHED", 6)
     rnd = random.Random(7)
     path = str(tmp_path / "two.syndet")
     ref = Reference()
