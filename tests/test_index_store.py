@@ -62,6 +62,7 @@ def test_candidates_equal_reference(
     monkeypatch.setattr(store, "_COMPACT_MIN", 3)
     monkeypatch.setattr(store, "_SEGMENT_PAIRS", 100)
     monkeypatch.setattr(store, "_RECORDS_CACHED", 4)  # records are cached and evicted
+    monkeypatch.setattr(store, "_FENCE_MIN", 16)  # large runs are probed through fences
     rnd = random.Random(seed)
     path = str(tmp_path / "s.syndet")
     ref = Reference()
@@ -290,3 +291,30 @@ def test_background_checkpoint(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     assert reopened.count() == 40
     assert reopened.integrity_check() == ["ok"]
     reopened.close()
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_probe_equals_searchsorted(seed: int) -> None:
+    """The band kernel's probe, with and without a fence, against numpy's binary search."""
+    from syndet._kernels import bands
+
+    rng = np.random.default_rng(seed)
+    keys = rng.integers(0, 1 << 32, 3_000, dtype=np.uint64)
+    keys[:40] = keys[40]  # a crowded bucket
+    keys[40:45] = [0, 1, (1 << 32) - 1, (1 << 32) - 2, 1 << 31]  # the ends of the key space
+    docs = rng.integers(0, 1 << 32, keys.size, dtype=np.uint64)
+    run = np.sort((keys << np.uint64(32)) | docs)
+    queries = np.sort(
+        np.unique(np.concatenate([keys[::7], rng.integers(0, 1 << 32, 500, dtype=np.uint64)]))
+    ) << np.uint64(32)
+    lo = np.searchsorted(run, queries)
+    # the pairs of the key after (the largest key's end is the run's end, not a wrapped 0)
+    after = queries + np.uint64(1 << 32)
+    hi = np.where(after > queries, np.searchsorted(run, after), len(run))
+    assert (hi - lo)[-1] > 0  # the largest key is stored and probed
+    for bits in (1, 4, 7, 12):
+        for cap in (1, 3, 100):
+            for fences in (bands.fence(run, bits), np.empty(0, dtype=np.int64)):
+                starts, counts = bands.probe(run, fences, bits, queries, cap)
+                assert np.array_equal(counts, np.minimum(hi - lo, cap))
+                assert np.array_equal(starts[counts > 0], lo[counts > 0])

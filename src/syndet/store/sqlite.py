@@ -176,6 +176,7 @@ class _Bands:
         self.segment_last = 0  # highest article number in a segment
         self.pending: list[int] = []  # article numbers read from pending, above segment_last
         self.runs: list[np.ndarray] = []
+        self.fences: list[np.ndarray] = []  # one per run (empty for a small one)
         self.recent: dict[int, list[int]] = {}
         self.recent_size = 0
         self.removed_mark: str | None = None
@@ -283,13 +284,15 @@ class _Bands:
     def _add_run(self, run: np.ndarray) -> None:
         runs = self.runs
         runs.append(run)
-        # Few runs, each probed with two binary searches per lookup: a run as large as half
-        # the one before it is merged into it (a merge sorts two sorted halves).
+        # Few runs, each probed with a binary search per key and lookup: a run as large as
+        # half the one before it is merged into it (a merge sorts two sorted halves).
         while len(runs) > 1 and 2 * len(runs[-1]) >= len(runs[-2]):
             last = runs.pop()
             merged = np.concatenate([runs[-1], last])
             merged.sort(kind="stable")  # two sorted runs: one merge pass
             runs[-1] = merged
+        del self.fences[len(runs) - 1 :]
+        self.fences.append(_fence(runs[-1]))
 
     def members(self, shorts: list[int], max_bucket: int) -> set[int]:
         """The oldest ``max_bucket`` stored members of each bucket (removed ones skipped)."""
@@ -297,15 +300,14 @@ class _Bands:
         removed = self.removed
         cap = max_bucket + len(removed)  # enough from each run to skip every removed one
         if self.runs:
+            probe = _band_kernels().probe
             q = np.asarray(shorts, dtype=np.uint64) << np.uint64(_KEY_SHIFT)
-            end = q + np.uint64(1 << _KEY_SHIFT)
             mask = np.uint64(_DOC_MASK)
-            for run in self.runs:
-                lo = np.searchsorted(run, q)
-                hi = np.searchsorted(run, end)
-                for i in np.flatnonzero(hi > lo).tolist():
-                    a = int(lo[i])
-                    docs = (run[a : min(int(hi[i]), a + cap)] & mask).tolist()
+            for run, fences in zip(self.runs, self.fences, strict=True):
+                starts, counts = probe(run, fences, _fence_bits(len(run)), q, cap)
+                for i in np.flatnonzero(counts).tolist():
+                    a = int(starts[i])
+                    docs = (run[a : a + int(counts[i])] & mask).tolist()
                     found.setdefault(shorts[i], []).extend(docs)
         for key in shorts:
             bucket = self.recent.get(key)
@@ -318,6 +320,30 @@ class _Bands:
             # oldest first, across the runs and the dict
             out.update(sorted(set(docs))[:max_bucket] if len(docs) > max_bucket else docs)
         return out
+
+
+@functools.lru_cache(maxsize=1)
+def _band_kernels() -> Any:
+    from syndet._kernels import bands
+
+    return bands
+
+
+#: Runs of at least this many pairs get a fence (8 bytes per 16 pairs: 16 MB at 32M pairs).
+_FENCE_MIN = 1 << 16
+_NO_FENCE = np.empty(0, dtype=np.int64)
+
+
+def _fence_bits(pairs: int) -> int:
+    """Prefix bits of a run's fence: about 16 pairs per prefix."""
+    return max(1, pairs.bit_length() - 4)
+
+
+def _fence(run: np.ndarray) -> np.ndarray:
+    if len(run) < _FENCE_MIN:
+        return _NO_FENCE
+    out: np.ndarray = _band_kernels().fence(run, _fence_bits(len(run)))
+    return out
 
 
 #: Pending keys held in the dict of a process's memory before they are sorted into a run.
