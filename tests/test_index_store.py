@@ -275,8 +275,13 @@ def test_background_checkpoint(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
 
     monkeypatch.setattr(store, "CHECKPOINT_EVERY", 5)
     monkeypatch.setattr(store, "_AUTOCHECKPOINT", 0)  # 0: SQLite never checkpoints by itself
-    path = str(tmp_path / "c.syndet")
-    writer = SQLiteStore(path)
+    # a relative path, and the working directory changes before the thread opens the file
+    (tmp_path / "an index #1").mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path)
+    writer = SQLiteStore("an index #1/c.syndet")
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    path = str(tmp_path / "an index #1" / "c.syndet")
     before = os.path.getsize(path)
     rnd = random.Random(5)
     for i in range(40):
@@ -287,6 +292,7 @@ def test_background_checkpoint(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     assert os.path.getsize(path) > before
     writer.close()
     assert not [t for t in threading.enumerate() if t.name == "syndet-checkpoint"]
+    assert not list((tmp_path / "elsewhere").iterdir())  # no stray new index
     reopened = SQLiteStore(path)
     assert reopened.count() == 40
     assert reopened.integrity_check() == ["ok"]

@@ -49,6 +49,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
+from pathlib import Path
 from typing import Any, TypeVar
 
 import numpy as np
@@ -385,7 +386,9 @@ class _Checkpointer:
     """
 
     def __init__(self, path: str, synchronous: str) -> None:
-        self._path = path
+        # The file the writer has open, whatever the working directory is now, and never a
+        # new empty one (mode=rw).
+        self._uri = Path(os.path.abspath(path)).as_uri() + "?mode=rw"
         self._synchronous = synchronous
         self._wake = threading.Event()
         self._stop = False
@@ -394,7 +397,7 @@ class _Checkpointer:
 
     def _run(self) -> None:
         try:
-            conn = sqlite3.connect(self._path, timeout=60.0, isolation_level=None)
+            conn = sqlite3.connect(self._uri, uri=True, timeout=60.0, isolation_level=None)
         except sqlite3.Error:
             return  # the writer's own automatic checkpoint still runs
         try:
@@ -426,6 +429,7 @@ class SQLiteStore:
         self._lock = threading.RLock()
         self._bands = _Bands()
         self._checkpointer: _Checkpointer | None = None
+        self._abspath = os.path.abspath(path) if path is not None else ""
         # Records read as candidates, by article number, most recently used last: an
         # article's row never changes (a replace stores a new number, and AUTOINCREMENT never
         # gives a number twice), and the members of crowded buckets are candidates again
@@ -551,7 +555,7 @@ class SQLiteStore:
             if self._writes >= CHECKPOINT_EVERY and self.path is not None:
                 self._writes = 0
                 if self._checkpointer is None:
-                    self._checkpointer = _Checkpointer(self.path, self._synchronous)
+                    self._checkpointer = _Checkpointer(self._abspath, self._synchronous)
                 self._checkpointer.signal()
 
     @contextmanager
