@@ -331,12 +331,28 @@ def test_create_false_refuses_a_missing_redis_index(redis_url: str) -> None:
         Index(f"{redis_url}?prefix=never-made", create=False)
 
 
-def test_line_path_equals_batch_path(corpus: dict[str, str]) -> None:
-    """A few texts go through the boilerplate rules a line at a time (Python patterns), a
-    batch through Arrow: both give the same fingerprints, shingles, band keys and refusals."""
+@pytest.mark.parametrize(
+    "rules",
+    [
+        {},
+        {"strip_quotes": False},
+        {"line_filter": False},
+        {"strip_credits": False, "line_filter": False},
+    ],
+    ids=["all", "no-quotes", "no-filter", "quotes-only"],
+)
+def test_line_path_equals_batch_path(corpus: dict[str, str], rules: dict[str, bool]) -> None:
+    """A few texts go through the line kernel on one thread with the lines it leaves out done
+    by the one-line Python rules, a batch through the scan's own phase A: both give the same
+    fingerprints, shingles, band keys and refusals, a chunk or a single text at a time."""
     import numpy as np
 
     from syndet.index import _SMALL
+
+    demo = [
+        p.read_text(encoding="utf-8")
+        for p in sorted((Path(__file__).resolve().parent.parent / "corpus").rglob("*.txt"))
+    ]
 
     wire = corpus["s00-story"]
     texts = [
@@ -355,15 +371,19 @@ def test_line_path_equals_batch_path(corpus: dict[str, str]) -> None:
         '"only a quote that says a great deal of things"',
         "one two three four five",
         "Ünïcödé straße ſ K İ ı tëxt with «quotes» and „more“ words here\r\nand lines",
+        "Q: a question?\nA: an answer with (parentheses) and t.co/x MORE words in it\n" + wire,
+        *demo,
     ]
-    config = SCAN_LIKE
+    assert len(demo) > 10  # real-looking articles: datelines, credits, quotes
+    config = replace(SCAN_LIKE, boilerplate=replace(SCAN_LIKE.boilerplate, **rules))
     with Index(None, config) as index:
         batch_reasons, batch_docs = index._prepare(pa.array(texts, pa.large_string()))
-        for start in range(0, len(texts), _SMALL):
-            chunk = texts[start : start + _SMALL]
+        chunks = [(i, texts[i : i + _SMALL]) for i in range(0, len(texts), _SMALL)]
+        chunks += [(i, [t]) for i, t in enumerate(texts)]
+        for start, chunk in chunks:
             reasons, docs = index._prepare(chunk)
-            assert reasons == batch_reasons[start : start + _SMALL]
-            for got, want in zip(docs, batch_docs[start : start + _SMALL], strict=True):
+            assert reasons == batch_reasons[start : start + len(chunk)]
+            for got, want in zip(docs, batch_docs[start : start + len(chunk)], strict=True):
                 if want is None:
                     assert got is None
                     continue

@@ -425,78 +425,103 @@ class Index:
         return reasons, docs
 
     def _prepare_lines(self, texts: list[str]) -> tuple[list[str], list[_Doc | None]]:
-        """:meth:`_prepare` for a few texts, with the boilerplate rules a line at a time.
+        """:meth:`_prepare` for a few texts, through the scan's line kernel on one thread.
 
-        The batch path runs about 27 Arrow compute calls, each compiling its regular
-        expression again: about 1.5 ms per call, whatever the batch's size. Here the same
-        rules run as Python patterns compiled once (:func:`syndet.boilerplate.strip_credits_line`
-        and its siblings, tested equal to the Arrow functions), and the lines of all the texts
-        are normalized in one call. The result equals the batch path's (read_partition then
-        sign_partition without chrome): the fingerprint is of all the normalized lines joined
-        by spaces, the authored text of the kept ones.
+        The scan's phase A kernel (:func:`syndet._lines.read_lines`) splits the texts into
+        lines, normalizes them and strips quotes in one pass, and hands the lines it cannot do
+        exactly (possible wire credits, link cards, tweets, transcript turns) to pyarrow's
+        regular expressions, whose compilation costs about 5 ms per call whatever the batch's
+        size: many real articles have such a line (a dateline with ``(AP)``). Here those lines
+        go instead through the same rules as Python patterns compiled once
+        (:func:`syndet.boilerplate.strip_credits_line` and its siblings, tested equal to the
+        Arrow functions), and are spliced in as the scan splices its reference's lines. The
+        rest is the scan's: fingerprints of all the normalized lines, the authored text of the
+        lines the line filter keeps (the tests compare both paths).
         """
         import pyarrow as pa
 
-        from syndet import boilerplate, normalize
-        from syndet._hashing import xxh64_ranges
+        from syndet import _lines, normalize
 
-        bp = self.config.boilerplate
-        raw: list[str] = []  # every line of every text, in order
-        doc_lines = [0]
-        authored: list[str] = []  # the lines the rules changed, after the full lines
-        changed: list[int] = []  # ... and which line each one is
         for text in texts:
             if text is not None and not isinstance(text, str):
                 raise TypeError(f"text must be a str, not {type(text).__name__}")
-            for line in boilerplate.split_text(text):
-                own = line
-                if bp.strip_credits:
-                    own = boilerplate.strip_credits_line(own)[0]
-                if bp.line_filter:
-                    own = boilerplate.strip_link_cards_line(own)
-                if bp.strip_quotes:
-                    own = boilerplate.strip_quotes_line(own)
-                if own != line:
-                    changed.append(len(raw))
-                    authored.append(own)
-                raw.append(line)
-            doc_lines.append(len(raw))
-        norm = normalize.normalize_batch(pa.array(raw + authored, type=pa.large_string()))
-        offsets = norm.offsets.tolist()
-        data = norm.data.tobytes()
-        words = norm.word_counts().tolist()
-        full = [data[offsets[i] : offsets[i + 1]] for i in range(len(raw))]
-        own_lines = list(full)
-        for j, i in enumerate(changed):
-            at = len(raw) + j
-            own_lines[i] = data[offsets[at] : offsets[at + 1]]
-        fp_texts: list[bytes] = []
-        own_texts: list[bytes] = []
-        for d in range(len(texts)):
-            lines = range(doc_lines[d], doc_lines[d + 1])
-            fp_texts.append(b" ".join(full[i] for i in lines if full[i]))
-            own_texts.append(
-                b" ".join(
-                    own_lines[i]
-                    for i in lines
-                    if own_lines[i]
-                    and not (bp.line_filter and boilerplate.cheap_filter_line(raw[i], words[i]))
-                )
-            )
-        fp_off = np.zeros(len(texts) + 1, dtype=np.int64)
-        np.cumsum([len(t) for t in fp_texts], out=fp_off[1:])
-        fps = xxh64_ranges(fp_off, np.frombuffer(b"".join(fp_texts), dtype=np.uint8)).tolist()
-        own_off = np.zeros(len(texts) + 1, dtype=np.int64)
-        np.cumsum([len(t) for t in own_texts], out=own_off[1:])
-        own_norm = normalize.NormalizedBatch(
-            own_off, np.frombuffer(b"".join(own_texts), dtype=np.uint8)
+        bp = self.config.boilerplate
+        k = _lines._kernels()
+        table, exp = normalize._tables()
+        offsets, data = normalize._string_buffers(pa.array(texts, type=pa.large_string()))
+        doc_offsets, starts, full_len, auth_len, flags, full, auth = k.read_lines(
+            offsets,
+            data,
+            table,
+            exp,
+            normalize._fast_ascii(),
+            bp.strip_credits,
+            bp.strip_quotes,
+            bp.line_filter,
+            1,
         )
+        odd = np.flatnonzero(full_len < 0)
+        if odd.size:
+            full_off, full, auth_off, auth = self._odd_lines(
+                odd, offsets, data, doc_offsets, starts, (full_len, full), (auth_len, auth)
+            )
+        else:
+            full_off = np.zeros(len(full_len) + 1, dtype=np.int64)
+            np.cumsum(full_len, out=full_off[1:])
+            auth_off = np.zeros(len(auth_len) + 1, dtype=np.int64)
+            np.cumsum(auth_len, out=auth_off[1:])
+        words, _, fps, lengths = k.line_stats(full_off, full, doc_offsets, 1)
+        keep = np.ones(len(words), dtype=bool)
+        if bp.line_filter:  # boilerplate.cheap_filter, from the kernel's raw-text flags
+            ends = (flags & k.ENDS) != 0
+            keep = ~(((words > 0) & (words <= 3) & ~ends) | ((flags & k.BARS) != 0))
+        own_off, own, _ = _lines.join_lines_words(auth_off, auth, keep, doc_offsets)
         return self._stages(
-            own_norm,
-            fps,
-            np.diff(fp_off).tolist(),
+            normalize.NormalizedBatch(own_off, own),
+            fps.tolist(),
+            lengths.tolist(),
             " of its own text (quotes, credits and chrome removed)",
         )
+
+    def _odd_lines(
+        self,
+        odd: np.ndarray,
+        offsets: np.ndarray,
+        data: np.ndarray,
+        doc_offsets: np.ndarray,
+        starts: np.ndarray,
+        full: tuple[np.ndarray, np.ndarray],
+        auth: tuple[np.ndarray, np.ndarray],
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The lines the kernel left out (``odd``), by the one-line rules, put in their places:
+        ``(full offsets, full bytes, authored offsets, authored bytes)``."""
+        import pyarrow as pa
+
+        from syndet import _lines, boilerplate, normalize
+
+        bp = self.config.boilerplate
+        # a line runs to the byte before the next line's start, the last to its text's end
+        line_end = np.append(starts[1:] - 1, 0)
+        line_end[doc_offsets[1:] - 1] = offsets[1:]
+        raw: list[str] = []
+        own: list[str] = []
+        for at, stop in zip(starts[odd].tolist(), line_end[odd].tolist(), strict=True):
+            line = data[at:stop].tobytes().decode("utf-8")
+            rest = line
+            if bp.strip_credits:
+                rest = boilerplate.strip_credits_line(rest)[0]
+            if bp.line_filter:
+                rest = boilerplate.strip_link_cards_line(rest)
+            if bp.strip_quotes:
+                rest = boilerplate.strip_quotes_line(rest)
+            raw.append(line)
+            own.append(rest)
+        norm = normalize.normalize_batch(pa.array(raw + own, type=pa.large_string()))
+        m = len(raw)
+        k = _lines._kernels()
+        full_off, full_data = k.splice(full[0], full[1], odd, norm.offsets[: m + 1], norm.data)
+        auth_off, auth_data = k.splice(auth[0], auth[1], odd, norm.offsets[m:], norm.data)
+        return full_off, full_data, auth_off, auth_data
 
     def _prepare_plain(self, texts: pa.Array) -> tuple[list[str], list[_Doc | None]]:
         """The same stages when no boilerplate rule is on: whole texts, no per-line work.
