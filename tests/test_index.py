@@ -19,11 +19,9 @@ from syndet import DEFAULT_CONFIG, BadDocumentError, Index, IndexStoreError, Sca
 from syndet.config import BoilerplateConfig, ShingleConfig
 from syndet.index import INDEX_CONFIG
 
-#: The scan's settings less chrome learning (which needs the whole corpus at once) and the
-#: gallery rule (which the index does not do).
+#: The scan's settings less chrome learning (which needs the whole corpus at once).
 SCAN_LIKE = replace(
-    DEFAULT_CONFIG,
-    boilerplate=replace(DEFAULT_CONFIG.boilerplate, learn_chrome=False, strip_galleries=False),
+    DEFAULT_CONFIG, boilerplate=replace(DEFAULT_CONFIG.boilerplate, learn_chrome=False)
 )
 #: No boilerplate rule at all: the index's whole-text fast path.
 PLAIN = replace(
@@ -67,6 +65,12 @@ def make_corpus(seed: int = 5, stories: int = 10) -> dict[str, str]:
         else:
             edited = [w if rnd.random() > 0.04 else rnd.choice(vocab) for w in story]
             docs[f"s{s:02d}-edited"] = prose(edited[: int(len(edited) * 0.8)])
+    # Two different stories of one site around the same photo gallery, whose captions the
+    # page holds twice in a row (some once): the gallery rule leaves them nothing in common.
+    captions = [" ".join(words(14)).capitalize() + "." for _ in range(12)]
+    gallery = "\n\n".join(c if i % 4 == 3 else f"{c}\n\n{c}" for i, c in enumerate(captions))
+    docs["gallery-a"] = prose(words(200)) + "\n\n" + gallery + "\n\n" + prose(words(60))
+    docs["gallery-b"] = prose(words(180)) + "\n\n" + gallery
     return docs
 
 
@@ -106,6 +110,8 @@ def test_matches_equal_the_scan_pairs(corpus: dict[str, str], config: syndet.Con
     """Adding documents one by one reports exactly the scan's pairs, with equal scores."""
     expected = scan_pairs(corpus, config)
     assert {r["relation"] for r in expected.values()} >= {"duplicate", "syndicated", "partial"}
+    # the shared gallery makes a pair only when the gallery rule is off
+    assert (("gallery-a", "gallery-b") in expected) == (not config.boilerplate.strip_galleries)
     found: dict[tuple[str, str], syndet.Match] = {}
     with Index(None, config) as index:
         for doc_id in sorted(corpus):
@@ -250,14 +256,11 @@ def test_new_index_takes_the_given_settings(tmp_path: Path) -> None:
         assert index.config.shingle.k == 4 and (index.bands, index.rows) == (82, 1)
     with pytest.raises(syndet.ConfigError, match="learn_chrome"):
         Index(tmp_path / "chrome", DEFAULT_CONFIG)
-    no_chrome = replace(DEFAULT_CONFIG.boilerplate, learn_chrome=False)
-    with pytest.raises(syndet.ConfigError, match="strip_galleries"):
-        Index(tmp_path / "galleries", replace(INDEX_CONFIG, boilerplate=no_chrome))
 
 
 def test_index_written_before_the_gallery_settings_opens(tmp_path: Path) -> None:
     # Indexes stored before strip_galleries existed hold no such setting: they open with the
-    # rule off, which is how they were built.
+    # rule off, which is how they were built, and asking for it on is a settings mismatch.
     location = tmp_path / "old.syndet"
     Index(location).close()
     with sqlite3.connect(location) as conn:
@@ -267,7 +270,10 @@ def test_index_written_before_the_gallery_settings_opens(tmp_path: Path) -> None
             del settings["boilerplate"][name]
         conn.execute("UPDATE meta SET value = ? WHERE name = 'settings'", (json.dumps(settings),))
     with Index(location) as index:
-        assert index.config == INDEX_CONFIG
+        off = replace(INDEX_CONFIG.boilerplate, strip_galleries=False)
+        assert index.config == replace(INDEX_CONFIG, boilerplate=off)
+    with pytest.raises(syndet.SettingsMismatchError, match="strip_galleries"):
+        Index(location, INDEX_CONFIG)
 
 
 def test_bad_files_are_refused(tmp_path: Path) -> None:
@@ -338,8 +344,9 @@ def test_create_false_refuses_a_missing_redis_index(redis_url: str) -> None:
         {"strip_quotes": False},
         {"line_filter": False},
         {"strip_credits": False, "line_filter": False},
+        {"strip_galleries": False},
     ],
-    ids=["all", "no-quotes", "no-filter", "quotes-only"],
+    ids=["all", "no-quotes", "no-filter", "quotes-only", "no-galleries"],
 )
 def test_line_path_equals_batch_path(corpus: dict[str, str], rules: dict[str, bool]) -> None:
     """A few texts go through the line kernel on one thread with the lines it leaves out done

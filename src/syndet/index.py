@@ -66,12 +66,11 @@ __all__ = ["INDEX_CONFIG", "Index", "InputsResult", "Match"]
 #: The index's default settings: the scan's, with 32 LSH bands of 1 row (threshold 0.05)
 #: instead of 82, which keeps the index within 1 KB per article beyond the shingles while every
 #: labelled copy is still proposed (``benchmarks/RESULTS.md``), and without chrome learning,
-#: which needs the whole corpus at once, or gallery stripping, which the index's
-#: one-article-at-a-time line path does not do yet.
+#: which needs the whole corpus at once.
 INDEX_CONFIG: Config = replace(
     DEFAULT_CONFIG,
     lsh=replace(DEFAULT_CONFIG.lsh, threshold=0.05, bands=32, rows=1),
-    boilerplate=replace(DEFAULT_CONFIG.boilerplate, learn_chrome=False, strip_galleries=False),
+    boilerplate=replace(DEFAULT_CONFIG.boilerplate, learn_chrome=False),
 )
 #: Settings added after indexes were first written, with the value that an index stored
 #: without them behaves as.
@@ -331,7 +330,9 @@ class Index:
         self.bands, self.rows = _lsh_params(self.config)
         self._max_bucket = self.config.lsh.max_bucket
         bp = self.config.boilerplate
-        self._plain = not (bp.strip_credits or bp.strip_quotes or bp.line_filter)
+        self._plain = not (
+            bp.strip_credits or bp.strip_quotes or bp.line_filter or bp.strip_galleries
+        )
 
     def _open_settings(self, config: Config | None, *, create: bool) -> Config:
         stored = self._store.settings()
@@ -344,11 +345,6 @@ class Index:
                 raise ConfigError(
                     "an index cannot learn chrome from a whole corpus: use a config with "
                     "boilerplate.learn_chrome=False (syndet.index.INDEX_CONFIG does)"
-                )
-            if config.boilerplate.strip_galleries:
-                raise ConfigError(
-                    "an index does not strip photo galleries yet: use a config with "
-                    "boilerplate.strip_galleries=False (syndet.index.INDEX_CONFIG does)"
                 )
             bands, rows = _lsh_params(config)
             # Another process may create the same index at the same moment: whichever
@@ -470,11 +466,22 @@ class Index:
             np.cumsum(full_len, out=full_off[1:])
             auth_off = np.zeros(len(auth_len) + 1, dtype=np.int64)
             np.cumsum(auth_len, out=auth_off[1:])
-        words, _, fps, lengths = k.line_stats(full_off, full, doc_offsets, 1)
+        words, line_hash, fps, lengths = k.line_stats(full_off, full, doc_offsets, 1)
         keep = np.ones(len(words), dtype=bool)
         if bp.line_filter:  # boilerplate.cheap_filter, from the kernel's raw-text flags
             ends = (flags & k.ENDS) != 0
             keep = ~(((words > 0) & (words <= 3) & ~ends) | ((flags & k.BARS) != 0))
+        if bp.strip_galleries:
+            keep &= ~_lines.gallery_mask(
+                line_hash,
+                words,
+                doc_offsets,
+                auth_off,
+                auth,
+                min_words=bp.gallery_min_words,
+                gap=bp.gallery_gap,
+                parallel=False,
+            )
         own_off, own, _ = _lines.join_lines_words(auth_off, auth, keep, doc_offsets)
         return self._stages(
             normalize.NormalizedBatch(own_off, own),

@@ -8,37 +8,55 @@ import numba as nb
 import numpy as np
 
 
+@nb.njit(cache=True)
+def _gallery_doc(
+    hashes: np.ndarray, words: np.ndarray, s: int, e: int, min_words: int, gap: int, out: Any
+) -> None:
+    """Marks one document's gallery lines (``s..e``) in ``out``."""
+    # Doubled lines: a line of min_words or more whose next non-empty line is the same.
+    prev = -1
+    for i in range(s, e):
+        if words[i] == 0:
+            continue
+        if prev >= 0 and words[i] >= min_words and hashes[i] == hashes[prev]:
+            out[prev] = True
+            out[i] = True
+        prev = i
+    # Fill the gaps: lines between two doubled lines with at most ``gap`` non-empty lines
+    # between them are the single captions of the same gallery (not between the two copies
+    # of one line, which are next to each other anyway).
+    last = -1
+    between = 0
+    for i in range(s, e):
+        if out[i]:
+            if last >= 0 and between <= gap and hashes[last] != hashes[i]:
+                for g in range(last + 1, i):
+                    out[g] = True
+            last = i
+            between = 0
+        elif words[i] > 0:
+            between += 1
+
+
 @nb.njit(cache=True, parallel=True)
 def gallery_lines(
     hashes: np.ndarray, words: np.ndarray, doc_offsets: np.ndarray, min_words: int, gap: int
 ) -> Any:
-    n_docs = len(doc_offsets) - 1
     out = np.zeros(len(hashes), dtype=np.bool_)
-    for d in nb.prange(n_docs):
-        s, e = doc_offsets[d], doc_offsets[d + 1]
-        # Doubled lines: a line of min_words or more whose next non-empty line is the same.
-        prev = -1
-        for i in range(s, e):
-            if words[i] == 0:
-                continue
-            if prev >= 0 and words[i] >= min_words and hashes[i] == hashes[prev]:
-                out[prev] = True
-                out[i] = True
-            prev = i
-        # Fill the gaps: lines between two doubled lines with at most ``gap`` non-empty lines
-        # between them are the single captions of the same gallery (not between the two
-        # copies of one line, which are next to each other anyway).
-        last = -1
-        between = 0
-        for i in range(s, e):
-            if out[i]:
-                if last >= 0 and between <= gap and hashes[last] != hashes[i]:
-                    for g in range(last + 1, i):
-                        out[g] = True
-                last = i
-                between = 0
-            elif words[i] > 0:
-                between += 1
+    for d in nb.prange(len(doc_offsets) - 1):
+        _gallery_doc(hashes, words, doc_offsets[d], doc_offsets[d + 1], min_words, gap, out)
+    return out
+
+
+@nb.njit(cache=True)
+def gallery_lines_serial(
+    hashes: np.ndarray, words: np.ndarray, doc_offsets: np.ndarray, min_words: int, gap: int
+) -> Any:
+    """:func:`gallery_lines` on the calling thread: for a few articles (an index's add), where
+    starting numba's thread pool costs more than the work."""
+    out = np.zeros(len(hashes), dtype=np.bool_)
+    for d in range(len(doc_offsets) - 1):
+        _gallery_doc(hashes, words, doc_offsets[d], doc_offsets[d + 1], min_words, gap, out)
     return out
 
 
@@ -82,32 +100,42 @@ def _shifts(pattern: np.ndarray) -> np.ndarray:
 _CAPTION_SHIFTS = _shifts(_CAPTION)
 
 
+@nb.njit(cache=True)
+def _caption_counters(data: np.ndarray, s: int, e: int) -> bool:
+    """Whether the line ``s..e`` holds two or more caption counters."""
+    caption, of, shifts = _CAPTION, _OF, _CAPTION_SHIFTS
+    m = len(caption)
+    found = 0
+    # Horspool's search: the window moves by up to 8 bytes at a time.
+    p = s
+    while p + m <= e:
+        last = data[p + m - 1]
+        if last == 32 and (p == s or data[p - 1] == 32) and _counter_at(data, p, e, caption, of):
+            found += 1
+            if found == 2:
+                return True
+        p += shifts[last]
+    return False
+
+
 @nb.njit(cache=True, parallel=True)
 def caption_counter_lines(
     offsets: np.ndarray, data: np.ndarray, words: np.ndarray, min_words: int
 ) -> Any:
-    n = len(offsets) - 1
-    out = np.zeros(n, dtype=np.bool_)
-    caption, of, shifts = _CAPTION, _OF, _CAPTION_SHIFTS
-    m = len(caption)
-    for i in nb.prange(n):
-        if words[i] < min_words:
-            continue
-        s, e = offsets[i], offsets[i + 1]
-        found = 0
-        # Horspool's search: the window moves by up to 8 bytes at a time, so a long line is
-        # read about an eighth as often as byte by byte (this runs over every long paragraph).
-        p = s
-        while p + m <= e:
-            last = data[p + m - 1]
-            if (
-                last == 32
-                and (p == s or data[p - 1] == 32)
-                and _counter_at(data, p, e, caption, of)
-            ):
-                found += 1
-                if found == 2:
-                    out[i] = True
-                    break
-            p += shifts[last]
+    out = np.zeros(len(offsets) - 1, dtype=np.bool_)
+    for i in nb.prange(len(offsets) - 1):
+        if words[i] >= min_words:
+            out[i] = _caption_counters(data, offsets[i], offsets[i + 1])
+    return out
+
+
+@nb.njit(cache=True)
+def caption_counter_lines_serial(
+    offsets: np.ndarray, data: np.ndarray, words: np.ndarray, min_words: int
+) -> Any:
+    """:func:`caption_counter_lines` on the calling thread (see :func:`gallery_lines_serial`)."""
+    out = np.zeros(len(offsets) - 1, dtype=np.bool_)
+    for i in range(len(offsets) - 1):
+        if words[i] >= min_words:
+            out[i] = _caption_counters(data, offsets[i], offsets[i + 1])
     return out
