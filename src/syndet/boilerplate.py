@@ -554,9 +554,7 @@ _NO_TURKIC_I = str.maketrans({"\u0130": "\uffff", "\u0131": "\uffff"})
 #: ... and the only other characters that fold onto ASCII letters (in both engines): the
 #: Kelvin sign and the long s. With both mapped, lower-casing is case-insensitive matching
 #: for ASCII words.
-_ASCII_FOLD = str.maketrans(
-    {"\u0130": "\uffff", "\u0131": "\uffff", "\u017f": "s", "\u212a": "k"}
-)
+_ASCII_FOLD = str.maketrans({"\u0130": "\uffff", "\u0131": "\uffff", "\u017f": "s", "\u212a": "k"})
 _CREDIT_WORDS = ("associated press", "copyright", "syndicated feed")
 
 

@@ -69,6 +69,7 @@ __all__ = [
     "scan",
     "sign_partition",
     "verify_pairs",
+    "verify_seq_pairs",
 ]
 
 #: ``progress(stage, done, total)``: called as work advances; ``total`` is None when unknown.
@@ -158,11 +159,10 @@ class SignedPart:
 
 @dataclass
 class _Evidence:
-    """What the verifier needs: shingles of the documents in candidate pairs (gathered from
-    the spilled partitions; ``index`` maps a corpus row to its position there) and every
-    document's fingerprint and length."""
+    """What the verifier needs: shingle sequences of the documents in candidate pairs
+    (gathered from the spilled partitions; ``index`` maps a corpus row to its position
+    there) and every document's fingerprint and length."""
 
-    sets: shingle_stage.ShingleBatch
     seqs: shingle_stage.ShingleBatch
     index: np.ndarray
     fingerprints: np.ndarray
@@ -458,6 +458,23 @@ def verify_pairs(
     )
 
 
+def verify_seq_pairs(
+    config: Config,
+    pairs: np.ndarray,
+    seqs: shingle_stage.ShingleBatch,
+    same: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """:func:`verify_pairs` from the shingle sequences alone (the same scores and relations):
+    the documents' sorted sets are not needed, so nobody has to make, store or read them."""
+    k = config.shingle.k
+    inter, sa, sb, cov_a, cov_b, longest = verify_stage.seq_overlap(
+        seqs.offsets, seqs.hashes, pairs, k
+    )
+    return verify_stage.classify_with(
+        config.verify, inter, sa, sb, same, covered_a=cov_a, covered_b=cov_b, longest=longest, k=k
+    )
+
+
 def collect_docs(parts: Sequence[SignedPart]) -> _Docs:
     """The per-document arrays of signed partitions (or their summaries), in order."""
     import pyarrow as pa
@@ -739,8 +756,9 @@ class Scanner:
         key_parts: list[np.ndarray | str] = []
         sources: list[tuple[RaggedRef, np.ndarray, np.ndarray, np.ndarray]] = []
         while read:
-            # No shingle sets, and the shingles are not kept: _EvidenceStore makes both again
-            # from the spilled authored lines for the documents in candidate pairs only.
+            # No shingle sets, and the shingles are not kept: _EvidenceStore makes the
+            # sequences again from the spilled authored lines for the documents in candidate
+            # pairs only.
             part = read.pop(0)
             done, skips = sign_partition(part, chrome, cfg, self.bands, self.rows, sets=False)
             processed += part.meta.num_rows
@@ -1084,27 +1102,29 @@ def _shingles_again(
     config: Config,
 ) -> shingle_stage.ShingleBatch:
     """The shingles (in text order) of some documents of a read partition, made again as
-    :func:`sign_partition` made them: their kept authored lines joined, then shingled."""
+    :func:`sign_partition` made them: their kept authored lines joined, then shingled.
+
+    The partition's lines are joined in place with every line of the other documents left
+    out (those documents come out empty and have no shingles): gathering the wanted lines
+    into a new buffer first cost as much as the join itself."""
     line_off, line_data = Spill.get(authored)
-    counts = doc_offsets[docs + 1] - doc_offsets[docs]
-    sub_doc_offsets = np.zeros(len(docs) + 1, dtype=np.int64)
-    np.cumsum(counts, out=sub_doc_offsets[1:])
-    lines = np.repeat(doc_offsets[docs] - sub_doc_offsets[:-1], counts) + np.arange(
-        sub_doc_offsets[-1], dtype=np.int64
-    )
-    sub_off, sub_data = take_rows(line_off, line_data, lines)
-    off, data, _ = join_lines_words(sub_off, sub_data, keep[lines], sub_doc_offsets)
-    return shingle_stage.shingle_batch(off, data, config.shingle.k, config.shingle.seed)
+    wanted = np.zeros(len(doc_offsets) - 1, dtype=bool)
+    wanted[docs] = True
+    line_wanted = np.repeat(wanted, np.diff(doc_offsets))
+    off, data, _ = join_lines_words(line_off, line_data, keep & line_wanted, doc_offsets)
+    sh = shingle_stage.shingle_batch(off, data, config.shingle.k, config.shingle.seed)
+    return shingle_stage.ShingleBatch(*take_rows(sh.offsets, sh.hashes, docs))
 
 
 class _EvidenceStore:
-    """The shingle sequences and sorted sets of the documents in candidate pairs.
+    """The shingle sequences of the documents in candidate pairs.
 
-    Made once, in one pass over the spilled partitions in row order (the sets sorted once per
-    document), and written to two files of the spill folder that each chunk of pairs to
-    verify reads back row by row (kept in memory when the scan does not spill). Reading the
-    chunks' rows from every partition's memory-mapped shingles instead touched pages all
-    over them and sorted the sets again for every chunk and every clustering round.
+    Made once, in one pass over the spilled partitions in row order, and written to a file of
+    the spill folder that each chunk of pairs to verify reads back row by row (kept in memory
+    when the scan does not spill). Reading the chunks' rows from every partition's
+    memory-mapped shingles instead touched pages all over them. No sorted sets: the verifier
+    compares sequences through hash tables (:func:`verify_seq_pairs`), and the set sizes
+    clustering needs are counted here.
     """
 
     def __init__(
@@ -1120,14 +1140,13 @@ class _EvidenceStore:
         self.rows = rows  # sorted corpus rows
         self.n = len(docs.rank)
         self.dir = spill.dir
-        seq_lens, set_lens = [], []
+        seq_lens: list[np.ndarray] = []
+        set_sizes: list[np.ndarray] = []
         seq_mem: list[np.ndarray] = []
-        set_mem: list[np.ndarray] = []
-        files = None
+        file = None
         if self.dir is not None:
             self.seq_path = os.path.join(self.dir, "evidence-seqs.bin")
-            self.set_path = os.path.join(self.dir, "evidence-sets.bin")
-            files = (open(self.seq_path, "wb"), open(self.set_path, "wb"))  # noqa: SIM115
+            file = open(self.seq_path, "wb")  # noqa: SIM115
         try:
             start = 0
             for (authored, keep, doc_offsets, kept), count in parts:
@@ -1136,57 +1155,53 @@ class _EvidenceStore:
                     seqs = _shingles_again(
                         authored, keep, doc_offsets, kept[rows[lo:hi] - start], config
                     )
-                    sets = shingle_stage.unique_shingles(seqs)
                     seq_lens.append(np.diff(seqs.offsets))
-                    set_lens.append(np.diff(sets.offsets))
-                    if files is not None:
-                        files[0].write(np.ascontiguousarray(seqs.hashes).tobytes())
-                        files[1].write(np.ascontiguousarray(sets.hashes).tobytes())
+                    set_sizes.append(verify_stage.distinct_counts(seqs.offsets, seqs.hashes))
+                    if file is not None:
+                        file.write(np.ascontiguousarray(seqs.hashes).tobytes())
                     else:
                         seq_mem.append(seqs.hashes)
-                        set_mem.append(sets.hashes)
                 start += count
         finally:
-            if files is not None:
-                files[0].close()
-                files[1].close()
+            if file is not None:
+                file.close()
         empty = np.empty(0, dtype=np.int64)
         self.seq_off = np.concatenate(([0], np.cumsum(np.concatenate(seq_lens or [empty]))))
-        self.set_off = np.concatenate(([0], np.cumsum(np.concatenate(set_lens or [empty]))))
         self.seq_off = self.seq_off.astype(np.int64)
-        self.set_off = self.set_off.astype(np.int64)
-        docs.set_sizes[rows] = np.diff(self.set_off)  # clustering reads them
-        if files is None:
-            u64 = np.empty(0, dtype=np.uint64)
-            self.seq_data = np.concatenate(seq_mem or [u64])
-            self.set_data = np.concatenate(set_mem or [u64])
+        docs.set_sizes[rows] = np.concatenate(set_sizes or [empty])  # clustering reads them
+        if file is None:
+            self.seq_data = np.concatenate(seq_mem or [np.empty(0, dtype=np.uint64)])
 
     def _read(self, path: str, off: np.ndarray, pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         lens = off[pos + 1] - off[pos]
         out_off = np.zeros(len(pos) + 1, dtype=np.int64)
         np.cumsum(lens, out=out_off[1:])
         out = np.empty(int(out_off[-1]), dtype=np.uint64)
+        if not len(pos):
+            return out_off, out
         view = memoryview(out.view(np.uint8).data)
+        # rows next to each other in the file are read with one call
+        gap = np.flatnonzero(pos[1:] != pos[:-1] + 1) + 1
+        first = np.concatenate(([0], gap))
+        last = np.concatenate((gap, [len(pos)]))
         with open(path, "rb", buffering=0) as f:
-            starts, sizes = (off[pos] * 8).tolist(), (lens * 8).tolist()
-            for o, a, b in zip((out_off[:-1] * 8).tolist(), starts, sizes, strict=True):
+            starts = (off[pos[first]] * 8).tolist()
+            ends = (off[pos[last - 1] + 1] * 8).tolist()
+            for o, a, b in zip((out_off[first] * 8).tolist(), starts, ends, strict=True):
                 f.seek(a)
-                f.readinto(view[o : o + b])
+                f.readinto(view[o : o + b - a])
         return out_off, out
 
     def evidence(self, rows: np.ndarray, docs: _Docs) -> _Evidence:
         """What the verifier needs for pairs among the given (sorted, candidate) rows."""
         pos = np.searchsorted(self.rows, rows)
         if self.dir is not None:
-            sets = self._read(self.set_path, self.set_off, pos)
             seqs = self._read(self.seq_path, self.seq_off, pos)
         else:
-            sets = take_rows(self.set_off, self.set_data, pos)
             seqs = take_rows(self.seq_off, self.seq_data, pos)
         index = np.full(self.n, -1, dtype=np.int64)
         index[rows] = np.arange(len(rows))
         return _Evidence(
-            shingle_stage.ShingleBatch(*sets),
             shingle_stage.ShingleBatch(*seqs),
             index,
             docs.fingerprints,
@@ -1198,4 +1213,4 @@ def _verify_evidence(config: Config, pairs: np.ndarray, ev: _Evidence) -> dict[s
     same = (ev.fingerprints[pairs[:, 0]] == ev.fingerprints[pairs[:, 1]]) & (
         ev.lengths[pairs[:, 0]] == ev.lengths[pairs[:, 1]]
     )
-    return verify_pairs(config, ev.index[pairs], ev.sets, ev.seqs, same)
+    return verify_seq_pairs(config, ev.index[pairs], ev.seqs, same)
