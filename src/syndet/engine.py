@@ -81,6 +81,7 @@ class Spill:
         if self.dir is not None:
             os.makedirs(self.dir, exist_ok=True)
         self._ids = itertools.count()
+        self._dropping: threading.Thread | None = None
 
     def put(self, offsets: np.ndarray, values: np.ndarray, kind: type = RaggedRef) -> RaggedRef:
         """Store one ragged array; returns a reference (a ``kind``) for :meth:`get`."""
@@ -102,7 +103,38 @@ class Spill:
         assert isinstance(ref.offsets, np.ndarray) and isinstance(ref.values, np.ndarray)
         return ref.offsets, ref.values
 
+    def drop(self, refs: Iterable[RaggedRef | np.ndarray | str]) -> None:
+        """Delete the files of references (or paths) no longer needed, on a background thread.
+
+        Deleting gigabytes of spilled files is the kernel freeing their cached pages: seconds
+        of one core at 1M documents, which the scan can spend meanwhile on work that leaves a
+        core idle (clustering, the report). :meth:`close` waits for it."""
+        paths = [
+            p
+            for ref in refs
+            for p in ((ref.offsets, ref.values) if isinstance(ref, RaggedRef) else (ref,))
+            if isinstance(p, str)
+        ]
+        if not paths:
+            return
+
+        def remove() -> None:
+            for path in paths:
+                with contextlib.suppress(OSError):
+                    os.remove(path)
+
+        self._wait()
+        self._dropping = threading.Thread(target=remove, name="syndet-spill-drop")
+        self._dropping.start()
+
+    def _wait(self) -> None:
+        dropping = getattr(self, "_dropping", None)
+        if dropping is not None:
+            dropping.join()
+            self._dropping = None
+
     def close(self) -> None:
+        self._wait()
         if self._own and self.dir is not None:
             shutil.rmtree(self.dir, ignore_errors=True)
 
@@ -649,13 +681,17 @@ def _sign_task(
     scan: str | None = None,
 ) -> tuple[SignedPart, list[Skip]]:
     from syndet.pipeline import sign_partition
+    from syndet.verify import distinct_counts
 
     with _kernel_slot():
-        part, skips = sign_partition(res[0], chrome, config, bands, rows)
+        # no sorted sets: verification compares the sequences (verify_seq_pairs); the set
+        # sizes clustering needs are counted here
+        part, skips = sign_partition(res[0], chrome, config, bands, rows, sets=False)
+        seq_off, seq = Spill.get(part.seqs)
+        part.set_sizes = distinct_counts(seq_off, seq)
     spill = _worker_spill(scan)
     if spill is not None and part.num_rows:  # shingles wait on disk for verification
-        part.sets = spill.put(*Spill.get(part.sets), kind=_WorkerFiles)
-        part.seqs = spill.put(*Spill.get(part.seqs), kind=_WorkerFiles)
+        part.seqs = spill.put(seq_off, seq, kind=_WorkerFiles)
     return part, skips
 
 
@@ -778,16 +814,15 @@ def _needed_ranks(pairs: np.ndarray) -> np.ndarray:
 def _take_docs(
     res: tuple[SignedPart, list[Skip]], rank: np.ndarray, needed: np.ndarray
 ) -> tuple[np.ndarray, ...]:
-    """Ranks, shingle sets, shingle sequences, fingerprints and lengths of this partition's
-    documents among the sorted ``needed`` ranks."""
+    """Ranks, shingle sequences, fingerprints and lengths of this partition's documents
+    among the sorted ``needed`` ranks."""
     from syndet._arrays import ragged_take
 
     part = res[0]
     pos = np.minimum(np.searchsorted(needed, rank), max(len(needed) - 1, 0))
     rows = np.flatnonzero(needed[pos] == rank) if needed.size else np.empty(0, dtype=np.int64)
-    sets = ragged_take(*Spill.get(part.sets), rows)
     seqs = ragged_take(*Spill.get(part.seqs), rows)
-    return rank[rows], *sets, *seqs, part.fingerprints[rows], part.lengths[rows]
+    return rank[rows], *seqs, part.fingerprints[rows], part.lengths[rows]
 
 
 def _verify_task(
@@ -796,21 +831,20 @@ def _verify_task(
     """Scores of the given pairs (packed, or ``(m, 2)`` ranks) from the fetched evidence;
     with ``reported``, only the pairs with a relation (and their packed ranks)."""
     from syndet._arrays import ragged_concat
-    from syndet.pipeline import verify_pairs
+    from syndet.pipeline import verify_seq_pairs
     from syndet.shingle import ShingleBatch
 
     ranks = np.concatenate([e[0] for e in evidence])
-    sets = ShingleBatch(*ragged_concat([(e[1], e[2]) for e in evidence]))
-    seqs = ShingleBatch(*ragged_concat([(e[3], e[4]) for e in evidence]))
-    fingerprints = np.concatenate([e[5] for e in evidence])
-    lengths = np.concatenate([e[6] for e in evidence])
+    seqs = ShingleBatch(*ragged_concat([(e[1], e[2]) for e in evidence]))
+    fingerprints = np.concatenate([e[3] for e in evidence])
+    lengths = np.concatenate([e[4] for e in evidence])
     order = np.argsort(ranks, kind="stable")
     local = order[np.searchsorted(ranks[order], _rank_pairs(pairs))]
     same = (fingerprints[local[:, 0]] == fingerprints[local[:, 1]]) & (
         lengths[local[:, 0]] == lengths[local[:, 1]]
     )
     with _kernel_slot():
-        scores = verify_pairs(config, local, sets, seqs, same)
+        scores = verify_seq_pairs(config, local, seqs, same)
     if not reported:
         return pairs, scores, len(local)
     keep = scores["relation"] > 0

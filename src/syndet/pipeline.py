@@ -28,7 +28,9 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import importlib
 import itertools
+import sys
 import threading
 import time
 from collections import Counter, defaultdict
@@ -696,6 +698,7 @@ class Scanner:
 
     def _run(self, batches: Iterable[pa.Table], *, inputs: list[str]) -> ScanResult:
         seconds: dict[str, float] = defaultdict(float)
+        _preload("syndet.report")  # polars: needed at the very end, imported meanwhile
         threads = _set_threads(self.workers)
         started = time.perf_counter()
         if self.engine == "dask":
@@ -787,12 +790,16 @@ class Scanner:
 
         t0 = time.perf_counter()
         cand, cstats = _band_pairs(key_parts, docs.rank, self.bands, cfg.lsh.max_bucket)
+        spill.drop(key_parts)
         _release_memory()
         seconds["lsh"] += time.perf_counter() - t0
         self._tick("lsh", n, n)
 
         t0 = time.perf_counter()
         store = _EvidenceStore(parts, np.unique(cand), docs, spill, cfg)
+        # the authored lines are done with: verification reads the evidence store's file
+        spill.drop(src[0] for src, _ in parts)
+        parts.clear()
 
         def verify(pairs: np.ndarray) -> dict[str, np.ndarray]:
             # In chunks of pairs, each with the shingles of just its documents: all the
@@ -977,6 +984,22 @@ def _assemble(
         cluster_stage.Clusters(rows[order], cluster[order], src[order], reason[order]),
         role[order],
     )
+
+
+def _preload(module: str) -> None:
+    """Import a module on a background thread while the scan starts.
+
+    The report frames need polars, whose import takes 1.5-3 s of one core; done at the end
+    of the scan, that is serial time added to the wall clock, while here it overlaps
+    reading and the numba kernels (which release the GIL). A failure is left for the real
+    import to raise where the module is used."""
+
+    def load() -> None:
+        with contextlib.suppress(Exception):
+            importlib.import_module(module)
+
+    if module not in sys.modules:
+        threading.Thread(target=load, name="syndet-preload", daemon=True).start()
 
 
 def _release_memory() -> None:
