@@ -96,6 +96,15 @@ class Spill:
         return kind(paths[0], paths[1])  # type: ignore[no-any-return]
 
     @staticmethod
+    def read(ref: RaggedRef) -> tuple[np.ndarray, np.ndarray]:
+        """The arrays behind a reference, read whole into memory: one sequential read, for a
+        caller that needs much of it (faulting a memory map in page by page re-reads pages
+        the system dropped from its cache one small read at a time)."""
+        if isinstance(ref.offsets, str) and isinstance(ref.values, str):
+            return np.load(ref.offsets), np.load(ref.values)
+        return Spill.get(ref)
+
+    @staticmethod
     def get(ref: RaggedRef) -> tuple[np.ndarray, np.ndarray]:
         """The arrays behind a reference (memory-mapped: pages are read on demand)."""
         if isinstance(ref.offsets, str) and isinstance(ref.values, str):
@@ -406,10 +415,12 @@ class DaskEngine:
 
         # Verification: each pair partition joined with the shingles of its documents.
         t0 = time.perf_counter()
+        evidence = self._evidence(signed, ranks, pair_parts)
         verified = [
-            submit(_verify_task, p, self._evidence(signed, ranks, p), cfg, True, pure=False)
-            for p in pair_parts
+            submit(_verify_task, p, ev, cfg, True, pure=False)
+            for p, ev in zip(pair_parts, evidence, strict=True)
         ]
+        del evidence
         results = client.gather(verified)
         del verified, pair_parts
         candidates = sum(r[2] for r in results)
@@ -427,8 +438,8 @@ class DaskEngine:
             fut = client.scatter(docs.rank[row_pairs], hash=False)
             # Later rounds hold a few documents: ask only the partitions that have them.
             holders = np.unique(np.searchsorted(starts, row_pairs.ravel(), side="right") - 1)
-            evidence = self._evidence(
-                [signed[i] for i in holders], [ranks[i] for i in holders], fut
+            (evidence,) = self._evidence(
+                [signed[i] for i in holders], [ranks[i] for i in holders], [fut]
             )
             return client.gather(  # type: ignore[no-any-return]
                 submit(_verify_task, fut, evidence, cfg, False)
@@ -502,12 +513,18 @@ class DaskEngine:
         self._info["component_rounds_on_workers"] = self.component_rounds
         return root
 
-    def _evidence(self, signed: list[Any], ranks: list[Any], pairs: Any) -> list[Any]:
-        """Tasks fetching, from every signed partition, the shingles of the pairs' documents."""
+    def _evidence(self, signed: list[Any], ranks: list[Any], pair_parts: list[Any]) -> list[Any]:
+        """For each pair partition, the tasks holding, from every signed partition, the
+        shingles of its pairs' documents (each signed partition is read by one task for all
+        pair partitions: reading it once per pair partition re-read the spilled files)."""
         submit = self.client.submit
-        needed = submit(_needed_ranks, pairs, pure=False)
-        return [
+        needed = [submit(_needed_ranks, p, pure=False) for p in pair_parts]
+        taken = [
             submit(_take_docs, f, r, needed, pure=False) for f, r in zip(signed, ranks, strict=True)
+        ]
+        return [
+            [submit(operator.getitem, t, j, pure=False) for t in taken]
+            for j in range(len(pair_parts))
         ]
 
     @staticmethod
@@ -692,6 +709,12 @@ def _sign_task(
     spill = _worker_spill(scan)
     if spill is not None and part.num_rows:  # shingles wait on disk for verification
         part.seqs = spill.put(seq_off, seq, kind=_WorkerFiles)
+    if spill is not None and isinstance(res[0].authored, _WorkerFiles):
+        # the partition's lines are done with (phase B was their last use): removed now, on
+        # the worker that holds them, rather than all together when the scan ends
+        for path in (res[0].authored.offsets, res[0].authored.values):
+            with contextlib.suppress(OSError):
+                os.remove(path)  # type: ignore[arg-type]
     return part, skips
 
 
@@ -710,6 +733,8 @@ def _reducer_of(values: np.ndarray, reducers: int) -> np.ndarray:
 
 
 def _split(dest: np.ndarray, reducers: int, *columns: np.ndarray) -> list[tuple[np.ndarray, ...]]:
+    if reducers <= np.iinfo(np.uint16).max:  # a stable sort of 16-bit ints is a radix sort
+        dest = dest.astype(np.uint16)
     order = np.argsort(dest, kind="stable")
     bounds = np.searchsorted(dest[order], np.arange(reducers + 1))
     return [tuple(c[order[bounds[j] : bounds[j + 1]]] for c in columns) for j in range(reducers)]
@@ -722,9 +747,13 @@ def _band_split(
     bucket (band and key: the keys already mix the band number in)."""
     keys = res[0].keys
     bands, n = keys.shape
-    band = np.repeat(np.arange(bands, dtype=np.int32), n)
+    # the shuffle moves every (band, key, rank) of the corpus (82 per document): the smallest
+    # types that hold them (ranks are packed into 32 bits further on anyway)
+    band_type = np.uint8 if bands <= 256 else np.int32
+    band = np.repeat(np.arange(bands, dtype=band_type), n)
     key = keys.ravel()
-    return _split(_reducer_of(key, reducers), reducers, band, key, np.tile(rank, bands))
+    ranks = np.asarray(rank, dtype=np.uint32)
+    return _split(_reducer_of(key, reducers), reducers, band, key, np.tile(ranks, bands))
 
 
 def _bucket_pairs(
@@ -811,18 +840,34 @@ def _needed_ranks(pairs: np.ndarray) -> np.ndarray:
     return np.asarray(np.unique(_rank_pairs(pairs)), dtype=np.int64)
 
 
+#: Read a partition's spilled shingles whole when at least this share of its documents is
+#: needed; below, gather just their pages from the memory map.
+_READ_WHOLE_SHARE = 1 / 16
+
+
 def _take_docs(
-    res: tuple[SignedPart, list[Skip]], rank: np.ndarray, needed: np.ndarray
-) -> tuple[np.ndarray, ...]:
-    """Ranks, shingle sequences, fingerprints and lengths of this partition's documents
-    among the sorted ``needed`` ranks."""
+    res: tuple[SignedPart, list[Skip]], rank: np.ndarray, needed: list[np.ndarray]
+) -> list[tuple[np.ndarray, ...]]:
+    """For each of the sorted ``needed`` rank arrays: ranks, shingle sequences, fingerprints
+    and lengths of this partition's documents among them.
+
+    One task serves every pair partition, so that the partition's shingles are read once
+    (whole, when many of its documents are needed) rather than once per pair partition."""
     from syndet._arrays import ragged_take
 
     part = res[0]
-    pos = np.minimum(np.searchsorted(needed, rank), max(len(needed) - 1, 0))
-    rows = np.flatnonzero(needed[pos] == rank) if needed.size else np.empty(0, dtype=np.int64)
-    seqs = ragged_take(*Spill.get(part.seqs), rows)
-    return rank[rows], *seqs, part.fingerprints[rows], part.lengths[rows]
+    rows = []
+    for want in needed:
+        pos = np.minimum(np.searchsorted(want, rank), max(len(want) - 1, 0))
+        rows.append(np.flatnonzero(want[pos] == rank) if want.size else np.empty(0, np.int64))
+    used = np.unique(np.concatenate(rows)) if rows else np.empty(0, np.int64)
+    whole = used.size >= _READ_WHOLE_SHARE * max(len(rank), 1)
+    seqs = Spill.read(part.seqs) if whole else Spill.get(part.seqs)
+    out: list[tuple[np.ndarray, ...]] = []
+    for r in rows:
+        taken = ragged_take(*seqs, r)
+        out.append((rank[r], *taken, part.fingerprints[r], part.lengths[r]))
+    return out
 
 
 def _verify_task(
