@@ -88,6 +88,8 @@ _VERIFY_CHUNK = 1 << 15
 #: Bands banded at once by the local engine (their keys are loaded from the spill).
 _BAND_GROUP = 16
 _KEY_FILES = itertools.count()
+#: Read a spilled partition whole when more than 1/_READ_WHOLE of its documents are needed.
+_READ_WHOLE = 16
 #: Partitions between two hand-backs of freed memory (each costs a few milliseconds).
 _RELEASE_EVERY = 4
 _META = ("url", "published", "source", "title", "origin")
@@ -363,7 +365,8 @@ def sign_partition(
     t0 = time.perf_counter()
     is_chrome = boilerplate_stage.is_chrome(part.line_hash, chrome)
     keep = ~part.line_dropped & ~is_chrome
-    line_off, line_data = Spill.get(part.authored)
+    # every line is read: one sequential read of a spilled partition (see Spill.read)
+    line_off, line_data = Spill.read(part.authored)
     off, data, words = join_lines_words(line_off, line_data, keep, part.doc_offsets)
     norm = normalize_stage.NormalizedBatch(off, data)
     stats["lines"] += int((part.line_words > 0).sum())
@@ -1130,9 +1133,11 @@ def _shingles_again(
     The partition's lines are joined in place with every line of the other documents left
     out (those documents come out empty and have no shingles): gathering the wanted lines
     into a new buffer first cost as much as the join itself."""
-    line_off, line_data = Spill.get(authored)
     wanted = np.zeros(len(doc_offsets) - 1, dtype=bool)
     wanted[docs] = True
+    # a fifth of the documents (the usual share in candidate pairs) touch most pages
+    many = len(docs) * _READ_WHOLE > len(wanted)
+    line_off, line_data = Spill.read(authored) if many else Spill.get(authored)
     line_wanted = np.repeat(wanted, np.diff(doc_offsets))
     off, data, _ = join_lines_words(line_off, line_data, keep & line_wanted, doc_offsets)
     sh = shingle_stage.shingle_batch(off, data, config.shingle.k, config.shingle.seed)
