@@ -202,3 +202,25 @@ def test_band_pairs_equal_candidate_pairs(tmp_path: Any, spilled: bool) -> None:
     got, got_stats = _band_pairs(parts, rank, bands, 6)
     assert np.array_equal(want, got)
     assert stats == got_stats
+
+
+def test_spill_drop_removes_only_the_given_files(tmp_path: Any) -> None:
+    """Spill.drop deletes references' files (on a thread that close waits for) and leaves
+    the others readable."""
+    import os
+
+    from syndet.engine import Spill
+
+    spill = Spill(str(tmp_path))
+    refs = [
+        spill.put(np.array([0, 2], np.int64), np.array([i, i + 1], np.uint64)) for i in range(3)
+    ]
+    keys = os.path.join(str(tmp_path), "keys.npy")
+    np.save(keys, np.arange(4))
+    spill.drop([refs[0], keys, np.arange(3)])  # in-memory arrays have no file: ignored
+    spill.drop([refs[1]])
+    spill.close()  # waits for the deletions; a given folder is not removed
+    assert sorted(os.listdir(tmp_path)) == ["2-offsets.npy", "2-values.npy"]
+    assert Spill.get(refs[2])[1].tolist() == [2, 3]
+    in_memory = Spill(None)
+    in_memory.drop([in_memory.put(np.zeros(1, np.int64), np.zeros(0, np.uint64))])  # no-op

@@ -137,7 +137,13 @@ def test_scan_is_independent_of_order_workers_and_batches(corpus: dict[str, str]
     ids = list(corpus)
     random.Random(5).shuffle(ids)
     shuffled = {i: corpus[i] for i in ids}
-    for kw in ({"workers": 1}, {"workers": 2, "batch_size": 7}, {"batch_size": 1}):
+    # spill=None: the evidence (candidates' shingles) stays in memory instead of a file
+    for kw in (
+        {"workers": 1},
+        {"workers": 2, "batch_size": 7},
+        {"batch_size": 1},
+        {"spill": None, "batch_size": 5},
+    ):
         other = scan_docs(shuffled, **kw)
         assert other.pairs.equals(base.pairs)
         assert other.clusters.equals(base.clusters)

@@ -293,6 +293,12 @@ def test_classify_relations() -> None:
     assert out["shared_words"].tolist() == np.minimum(cov_a, cov_b).tolist()
 
 
+def ragged(rows: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
+    """Offsets and values of a ragged uint64 array."""
+    offsets = np.concatenate(([0], np.cumsum([len(x) for x in rows]))).astype(np.int64)
+    return offsets, np.array([h for x in rows for h in x], dtype=np.uint64)
+
+
 def reference_cover(seq: list[int], other: set[int], k: int) -> tuple[int, int]:
     covered: set[int] = set()
     longest = run = 0
@@ -310,17 +316,42 @@ def reference_cover(seq: list[int], other: set[int], k: int) -> tuple[int, int]:
     st.integers(1, 5),
 )
 def test_passages_equal_reference(seqs: list[list[int]], k: int) -> None:
-    seq_off = np.concatenate(([0], np.cumsum([len(x) for x in seqs]))).astype(np.int64)
-    seq = np.array([h for x in seqs for h in x], dtype=np.uint64)
+    seq_off, seq = ragged(seqs)
     uniq = [sorted(set(x)) for x in seqs]
-    set_off = np.concatenate(([0], np.cumsum([len(x) for x in uniq]))).astype(np.int64)
-    sets = np.array([h for x in uniq for h in x], dtype=np.uint64)
+    set_off, sets = ragged(uniq)
     pairs = np.array(list(itertools.permutations(range(len(seqs)), 2)), dtype=np.int64)
     cov_a, cov_b, longest = verify.passages(seq_off, seq, set_off, sets, pairs, k)
     for p, (i, j) in enumerate(pairs.tolist()):
         ca, la = reference_cover(seqs[i], set(seqs[j]), k)
         cb, lb = reference_cover(seqs[j], set(seqs[i]), k)
         assert (cov_a[p], cov_b[p], longest[p]) == (ca, cb, max(la, lb))
+
+
+@FAST
+@given(
+    st.lists(
+        st.lists(st.sampled_from([0, 1, 2, 3, 16, 17, 32, 2**63, 2**64 - 1]), max_size=40),
+        min_size=2,
+        max_size=5,
+    ),
+    st.integers(1, 5),
+)
+def test_seq_overlap_equals_sets_and_reference(seqs: list[list[int]], k: int) -> None:
+    # values that share their low bits collide in the tables: probing must still find them
+    seq_off, seq = ragged(seqs)
+    uniq = [sorted(set(x)) for x in seqs]
+    set_off, sets = ragged(uniq)
+    pairs = np.array(list(itertools.product(range(len(seqs)), repeat=2)), dtype=np.int64)
+    got = verify.seq_overlap(seq_off, seq, pairs, k)
+    want = (
+        *verify.overlap(set_off, sets, pairs),
+        *verify.passages(seq_off, seq, set_off, sets, pairs, k),
+    )
+    for g, w in zip(got, want, strict=True):
+        assert g.tolist() == w.tolist()
+    for p, (i, j) in enumerate(pairs.tolist()):
+        assert got[0][p] == len(set(seqs[i]) & set(seqs[j]))
+    assert verify.distinct_counts(seq_off, seq).tolist() == [len(x) for x in uniq]
 
 
 # -- cluster ------------------------------------------------------------------------------------

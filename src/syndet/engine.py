@@ -81,6 +81,7 @@ class Spill:
         if self.dir is not None:
             os.makedirs(self.dir, exist_ok=True)
         self._ids = itertools.count()
+        self._dropping: threading.Thread | None = None
 
     def put(self, offsets: np.ndarray, values: np.ndarray, kind: type = RaggedRef) -> RaggedRef:
         """Store one ragged array; returns a reference (a ``kind``) for :meth:`get`."""
@@ -95,6 +96,15 @@ class Spill:
         return kind(paths[0], paths[1])  # type: ignore[no-any-return]
 
     @staticmethod
+    def read(ref: RaggedRef) -> tuple[np.ndarray, np.ndarray]:
+        """The arrays behind a reference, read whole into memory: one sequential read, for a
+        caller that needs much of it (faulting a memory map in page by page re-reads pages
+        the system dropped from its cache one small read at a time)."""
+        if isinstance(ref.offsets, str) and isinstance(ref.values, str):
+            return np.load(ref.offsets), np.load(ref.values)
+        return Spill.get(ref)
+
+    @staticmethod
     def get(ref: RaggedRef) -> tuple[np.ndarray, np.ndarray]:
         """The arrays behind a reference (memory-mapped: pages are read on demand)."""
         if isinstance(ref.offsets, str) and isinstance(ref.values, str):
@@ -102,7 +112,38 @@ class Spill:
         assert isinstance(ref.offsets, np.ndarray) and isinstance(ref.values, np.ndarray)
         return ref.offsets, ref.values
 
+    def drop(self, refs: Iterable[RaggedRef | np.ndarray | str]) -> None:
+        """Delete the files of references (or paths) no longer needed, on a background thread.
+
+        Deleting gigabytes of spilled files is the kernel freeing their cached pages: seconds
+        of one core at 1M documents, which the scan can spend meanwhile on work that leaves a
+        core idle (clustering, the report). :meth:`close` waits for it."""
+        paths = [
+            p
+            for ref in refs
+            for p in ((ref.offsets, ref.values) if isinstance(ref, RaggedRef) else (ref,))
+            if isinstance(p, str)
+        ]
+        if not paths:
+            return
+
+        def remove() -> None:
+            for path in paths:
+                with contextlib.suppress(OSError):
+                    os.remove(path)
+
+        self._wait()
+        self._dropping = threading.Thread(target=remove, name="syndet-spill-drop")
+        self._dropping.start()
+
+    def _wait(self) -> None:
+        dropping = getattr(self, "_dropping", None)
+        if dropping is not None:
+            dropping.join()
+            self._dropping = None
+
     def close(self) -> None:
+        self._wait()
         if self._own and self.dir is not None:
             shutil.rmtree(self.dir, ignore_errors=True)
 
@@ -374,10 +415,12 @@ class DaskEngine:
 
         # Verification: each pair partition joined with the shingles of its documents.
         t0 = time.perf_counter()
+        evidence = self._evidence(signed, ranks, pair_parts)
         verified = [
-            submit(_verify_task, p, self._evidence(signed, ranks, p), cfg, True, pure=False)
-            for p in pair_parts
+            submit(_verify_task, p, ev, cfg, True, pure=False)
+            for p, ev in zip(pair_parts, evidence, strict=True)
         ]
+        del evidence
         results = client.gather(verified)
         del verified, pair_parts
         candidates = sum(r[2] for r in results)
@@ -395,8 +438,8 @@ class DaskEngine:
             fut = client.scatter(docs.rank[row_pairs], hash=False)
             # Later rounds hold a few documents: ask only the partitions that have them.
             holders = np.unique(np.searchsorted(starts, row_pairs.ravel(), side="right") - 1)
-            evidence = self._evidence(
-                [signed[i] for i in holders], [ranks[i] for i in holders], fut
+            (evidence,) = self._evidence(
+                [signed[i] for i in holders], [ranks[i] for i in holders], [fut]
             )
             return client.gather(  # type: ignore[no-any-return]
                 submit(_verify_task, fut, evidence, cfg, False)
@@ -470,12 +513,18 @@ class DaskEngine:
         self._info["component_rounds_on_workers"] = self.component_rounds
         return root
 
-    def _evidence(self, signed: list[Any], ranks: list[Any], pairs: Any) -> list[Any]:
-        """Tasks fetching, from every signed partition, the shingles of the pairs' documents."""
+    def _evidence(self, signed: list[Any], ranks: list[Any], pair_parts: list[Any]) -> list[Any]:
+        """For each pair partition, the tasks holding, from every signed partition, the
+        shingles of its pairs' documents (each signed partition is read by one task for all
+        pair partitions: reading it once per pair partition re-read the spilled files)."""
         submit = self.client.submit
-        needed = submit(_needed_ranks, pairs, pure=False)
-        return [
+        needed = [submit(_needed_ranks, p, pure=False) for p in pair_parts]
+        taken = [
             submit(_take_docs, f, r, needed, pure=False) for f, r in zip(signed, ranks, strict=True)
+        ]
+        return [
+            [submit(operator.getitem, t, j, pure=False) for t in taken]
+            for j in range(len(pair_parts))
         ]
 
     @staticmethod
@@ -649,13 +698,23 @@ def _sign_task(
     scan: str | None = None,
 ) -> tuple[SignedPart, list[Skip]]:
     from syndet.pipeline import sign_partition
+    from syndet.verify import distinct_counts
 
     with _kernel_slot():
-        part, skips = sign_partition(res[0], chrome, config, bands, rows)
+        # no sorted sets: verification compares the sequences (verify_seq_pairs); the set
+        # sizes clustering needs are counted here
+        part, skips = sign_partition(res[0], chrome, config, bands, rows, sets=False)
+        seq_off, seq = Spill.get(part.seqs)
+        part.set_sizes = distinct_counts(seq_off, seq)
     spill = _worker_spill(scan)
     if spill is not None and part.num_rows:  # shingles wait on disk for verification
-        part.sets = spill.put(*Spill.get(part.sets), kind=_WorkerFiles)
-        part.seqs = spill.put(*Spill.get(part.seqs), kind=_WorkerFiles)
+        part.seqs = spill.put(seq_off, seq, kind=_WorkerFiles)
+    if spill is not None and isinstance(res[0].authored, _WorkerFiles):
+        # the partition's lines are done with (phase B was their last use): removed now, on
+        # the worker that holds them, rather than all together when the scan ends
+        for path in (res[0].authored.offsets, res[0].authored.values):
+            with contextlib.suppress(OSError):
+                os.remove(path)  # type: ignore[arg-type]
     return part, skips
 
 
@@ -674,6 +733,8 @@ def _reducer_of(values: np.ndarray, reducers: int) -> np.ndarray:
 
 
 def _split(dest: np.ndarray, reducers: int, *columns: np.ndarray) -> list[tuple[np.ndarray, ...]]:
+    if reducers <= np.iinfo(np.uint16).max:  # a stable sort of 16-bit ints is a radix sort
+        dest = dest.astype(np.uint16)
     order = np.argsort(dest, kind="stable")
     bounds = np.searchsorted(dest[order], np.arange(reducers + 1))
     return [tuple(c[order[bounds[j] : bounds[j + 1]]] for c in columns) for j in range(reducers)]
@@ -686,9 +747,13 @@ def _band_split(
     bucket (band and key: the keys already mix the band number in)."""
     keys = res[0].keys
     bands, n = keys.shape
-    band = np.repeat(np.arange(bands, dtype=np.int32), n)
+    # the shuffle moves every (band, key, rank) of the corpus (82 per document): the smallest
+    # types that hold them (ranks are packed into 32 bits further on anyway)
+    band_type = np.uint8 if bands <= 256 else np.int32
+    band = np.repeat(np.arange(bands, dtype=band_type), n)
     key = keys.ravel()
-    return _split(_reducer_of(key, reducers), reducers, band, key, np.tile(rank, bands))
+    ranks = np.asarray(rank, dtype=np.uint32)
+    return _split(_reducer_of(key, reducers), reducers, band, key, np.tile(ranks, bands))
 
 
 def _bucket_pairs(
@@ -775,19 +840,34 @@ def _needed_ranks(pairs: np.ndarray) -> np.ndarray:
     return np.asarray(np.unique(_rank_pairs(pairs)), dtype=np.int64)
 
 
+#: Read a partition's spilled shingles whole when at least this share of its documents is
+#: needed; below, gather just their pages from the memory map.
+_READ_WHOLE_SHARE = 1 / 16
+
+
 def _take_docs(
-    res: tuple[SignedPart, list[Skip]], rank: np.ndarray, needed: np.ndarray
-) -> tuple[np.ndarray, ...]:
-    """Ranks, shingle sets, shingle sequences, fingerprints and lengths of this partition's
-    documents among the sorted ``needed`` ranks."""
+    res: tuple[SignedPart, list[Skip]], rank: np.ndarray, needed: list[np.ndarray]
+) -> list[tuple[np.ndarray, ...]]:
+    """For each of the sorted ``needed`` rank arrays: ranks, shingle sequences, fingerprints
+    and lengths of this partition's documents among them.
+
+    One task serves every pair partition, so that the partition's shingles are read once
+    (whole, when many of its documents are needed) rather than once per pair partition."""
     from syndet._arrays import ragged_take
 
     part = res[0]
-    pos = np.minimum(np.searchsorted(needed, rank), max(len(needed) - 1, 0))
-    rows = np.flatnonzero(needed[pos] == rank) if needed.size else np.empty(0, dtype=np.int64)
-    sets = ragged_take(*Spill.get(part.sets), rows)
-    seqs = ragged_take(*Spill.get(part.seqs), rows)
-    return rank[rows], *sets, *seqs, part.fingerprints[rows], part.lengths[rows]
+    rows = []
+    for want in needed:
+        pos = np.minimum(np.searchsorted(want, rank), max(len(want) - 1, 0))
+        rows.append(np.flatnonzero(want[pos] == rank) if want.size else np.empty(0, np.int64))
+    used = np.unique(np.concatenate(rows)) if rows else np.empty(0, np.int64)
+    whole = used.size >= _READ_WHOLE_SHARE * max(len(rank), 1)
+    seqs = Spill.read(part.seqs) if whole else Spill.get(part.seqs)
+    out: list[tuple[np.ndarray, ...]] = []
+    for r in rows:
+        taken = ragged_take(*seqs, r)
+        out.append((rank[r], *taken, part.fingerprints[r], part.lengths[r]))
+    return out
 
 
 def _verify_task(
@@ -796,21 +876,20 @@ def _verify_task(
     """Scores of the given pairs (packed, or ``(m, 2)`` ranks) from the fetched evidence;
     with ``reported``, only the pairs with a relation (and their packed ranks)."""
     from syndet._arrays import ragged_concat
-    from syndet.pipeline import verify_pairs
+    from syndet.pipeline import verify_seq_pairs
     from syndet.shingle import ShingleBatch
 
     ranks = np.concatenate([e[0] for e in evidence])
-    sets = ShingleBatch(*ragged_concat([(e[1], e[2]) for e in evidence]))
-    seqs = ShingleBatch(*ragged_concat([(e[3], e[4]) for e in evidence]))
-    fingerprints = np.concatenate([e[5] for e in evidence])
-    lengths = np.concatenate([e[6] for e in evidence])
+    seqs = ShingleBatch(*ragged_concat([(e[1], e[2]) for e in evidence]))
+    fingerprints = np.concatenate([e[3] for e in evidence])
+    lengths = np.concatenate([e[4] for e in evidence])
     order = np.argsort(ranks, kind="stable")
     local = order[np.searchsorted(ranks[order], _rank_pairs(pairs))]
     same = (fingerprints[local[:, 0]] == fingerprints[local[:, 1]]) & (
         lengths[local[:, 0]] == lengths[local[:, 1]]
     )
     with _kernel_slot():
-        scores = verify_pairs(config, local, sets, seqs, same)
+        scores = verify_seq_pairs(config, local, seqs, same)
     if not reported:
         return pairs, scores, len(local)
     keep = scores["relation"] > 0

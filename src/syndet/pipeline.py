@@ -28,7 +28,9 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import importlib
 import itertools
+import sys
 import threading
 import time
 from collections import Counter, defaultdict
@@ -69,6 +71,7 @@ __all__ = [
     "scan",
     "sign_partition",
     "verify_pairs",
+    "verify_seq_pairs",
 ]
 
 #: ``progress(stage, done, total)``: called as work advances; ``total`` is None when unknown.
@@ -85,6 +88,8 @@ _VERIFY_CHUNK = 1 << 15
 #: Bands banded at once by the local engine (their keys are loaded from the spill).
 _BAND_GROUP = 16
 _KEY_FILES = itertools.count()
+#: Read a spilled partition whole when more than 1/_READ_WHOLE of its documents are needed.
+_READ_WHOLE = 16
 #: Partitions between two hand-backs of freed memory (each costs a few milliseconds).
 _RELEASE_EVERY = 4
 _META = ("url", "published", "source", "title", "origin")
@@ -159,11 +164,10 @@ class SignedPart:
 
 @dataclass
 class _Evidence:
-    """What the verifier needs: shingles of the documents in candidate pairs (gathered from
-    the spilled partitions; ``index`` maps a corpus row to its position there) and every
-    document's fingerprint and length."""
+    """What the verifier needs: shingle sequences of the documents in candidate pairs
+    (gathered from the spilled partitions; ``index`` maps a corpus row to its position
+    there) and every document's fingerprint and length."""
 
-    sets: shingle_stage.ShingleBatch
     seqs: shingle_stage.ShingleBatch
     index: np.ndarray
     fingerprints: np.ndarray
@@ -367,7 +371,8 @@ def sign_partition(
     t0 = time.perf_counter()
     is_chrome = boilerplate_stage.is_chrome(part.line_hash, chrome)
     keep = ~part.line_dropped & ~is_chrome
-    line_off, line_data = Spill.get(part.authored)
+    # every line is read: one sequential read of a spilled partition (see Spill.read)
+    line_off, line_data = Spill.read(part.authored)
     off, data, words = join_lines_words(line_off, line_data, keep, part.doc_offsets)
     norm = normalize_stage.NormalizedBatch(off, data)
     stats["lines"] += int((part.line_words > 0).sum())
@@ -460,6 +465,23 @@ def verify_pairs(
     inter, sa, sb = verify_stage.overlap(sets.offsets, sets.hashes, pairs)
     cov_a, cov_b, longest = verify_stage.passages(
         seqs.offsets, seqs.hashes, sets.offsets, sets.hashes, pairs, k
+    )
+    return verify_stage.classify_with(
+        config.verify, inter, sa, sb, same, covered_a=cov_a, covered_b=cov_b, longest=longest, k=k
+    )
+
+
+def verify_seq_pairs(
+    config: Config,
+    pairs: np.ndarray,
+    seqs: shingle_stage.ShingleBatch,
+    same: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """:func:`verify_pairs` from the shingle sequences alone (the same scores and relations):
+    the documents' sorted sets are not needed, so nobody has to make, store or read them."""
+    k = config.shingle.k
+    inter, sa, sb, cov_a, cov_b, longest = verify_stage.seq_overlap(
+        seqs.offsets, seqs.hashes, pairs, k
     )
     return verify_stage.classify_with(
         config.verify, inter, sa, sb, same, covered_a=cov_a, covered_b=cov_b, longest=longest, k=k
@@ -687,6 +709,7 @@ class Scanner:
 
     def _run(self, batches: Iterable[pa.Table], *, inputs: list[str]) -> ScanResult:
         seconds: dict[str, float] = defaultdict(float)
+        _preload("syndet.report")  # polars: needed at the very end, imported meanwhile
         threads = _set_threads(self.workers)
         started = time.perf_counter()
         if self.engine == "dask":
@@ -747,8 +770,9 @@ class Scanner:
         key_parts: list[np.ndarray | str] = []
         sources: list[tuple[RaggedRef, np.ndarray, np.ndarray, np.ndarray]] = []
         while read:
-            # No shingle sets, and the shingles are not kept: _EvidenceStore makes both again
-            # from the spilled authored lines for the documents in candidate pairs only.
+            # No shingle sets, and the shingles are not kept: _EvidenceStore makes the
+            # sequences again from the spilled authored lines for the documents in candidate
+            # pairs only.
             part = read.pop(0)
             done, skips = sign_partition(part, chrome, cfg, self.bands, self.rows, sets=False)
             processed += part.meta.num_rows
@@ -777,12 +801,16 @@ class Scanner:
 
         t0 = time.perf_counter()
         cand, cstats = _band_pairs(key_parts, docs.rank, self.bands, cfg.lsh.max_bucket)
+        spill.drop(key_parts)
         _release_memory()
         seconds["lsh"] += time.perf_counter() - t0
         self._tick("lsh", n, n)
 
         t0 = time.perf_counter()
         store = _EvidenceStore(parts, np.unique(cand), docs, spill, cfg)
+        # the authored lines are done with: verification reads the evidence store's file
+        spill.drop(src[0] for src, _ in parts)
+        parts.clear()
 
         def verify(pairs: np.ndarray) -> dict[str, np.ndarray]:
             # In chunks of pairs, each with the shingles of just its documents: all the
@@ -970,6 +998,22 @@ def _assemble(
     )
 
 
+def _preload(module: str) -> None:
+    """Import a module on a background thread while the scan starts.
+
+    The report frames need polars, whose import takes 1.5-3 s of one core; done at the end
+    of the scan, that is serial time added to the wall clock, while here it overlaps
+    reading and the numba kernels (which release the GIL). A failure is left for the real
+    import to raise where the module is used."""
+
+    def load() -> None:
+        with contextlib.suppress(Exception):
+            importlib.import_module(module)
+
+    if module not in sys.modules:
+        threading.Thread(target=load, name="syndet-preload", daemon=True).start()
+
+
 def _release_memory() -> None:
     """Give memory freed by a partition back to the operating system.
 
@@ -1093,27 +1137,31 @@ def _shingles_again(
     config: Config,
 ) -> shingle_stage.ShingleBatch:
     """The shingles (in text order) of some documents of a read partition, made again as
-    :func:`sign_partition` made them: their kept authored lines joined, then shingled."""
-    line_off, line_data = Spill.get(authored)
-    counts = doc_offsets[docs + 1] - doc_offsets[docs]
-    sub_doc_offsets = np.zeros(len(docs) + 1, dtype=np.int64)
-    np.cumsum(counts, out=sub_doc_offsets[1:])
-    lines = np.repeat(doc_offsets[docs] - sub_doc_offsets[:-1], counts) + np.arange(
-        sub_doc_offsets[-1], dtype=np.int64
-    )
-    sub_off, sub_data = take_rows(line_off, line_data, lines)
-    off, data, _ = join_lines_words(sub_off, sub_data, keep[lines], sub_doc_offsets)
-    return shingle_stage.shingle_batch(off, data, config.shingle.k, config.shingle.seed)
+    :func:`sign_partition` made them: their kept authored lines joined, then shingled.
+
+    The partition's lines are joined in place with every line of the other documents left
+    out (those documents come out empty and have no shingles): gathering the wanted lines
+    into a new buffer first cost as much as the join itself."""
+    wanted = np.zeros(len(doc_offsets) - 1, dtype=bool)
+    wanted[docs] = True
+    # a fifth of the documents (the usual share in candidate pairs) touch most pages
+    many = len(docs) * _READ_WHOLE > len(wanted)
+    line_off, line_data = Spill.read(authored) if many else Spill.get(authored)
+    line_wanted = np.repeat(wanted, np.diff(doc_offsets))
+    off, data, _ = join_lines_words(line_off, line_data, keep & line_wanted, doc_offsets)
+    sh = shingle_stage.shingle_batch(off, data, config.shingle.k, config.shingle.seed)
+    return shingle_stage.ShingleBatch(*take_rows(sh.offsets, sh.hashes, docs))
 
 
 class _EvidenceStore:
-    """The shingle sequences and sorted sets of the documents in candidate pairs.
+    """The shingle sequences of the documents in candidate pairs.
 
-    Made once, in one pass over the spilled partitions in row order (the sets sorted once per
-    document), and written to two files of the spill folder that each chunk of pairs to
-    verify reads back row by row (kept in memory when the scan does not spill). Reading the
-    chunks' rows from every partition's memory-mapped shingles instead touched pages all
-    over them and sorted the sets again for every chunk and every clustering round.
+    Made once, in one pass over the spilled partitions in row order, and written to a file of
+    the spill folder that each chunk of pairs to verify reads back row by row (kept in memory
+    when the scan does not spill). Reading the chunks' rows from every partition's
+    memory-mapped shingles instead touched pages all over them. No sorted sets: the verifier
+    compares sequences through hash tables (:func:`verify_seq_pairs`), and the set sizes
+    clustering needs are counted here.
     """
 
     def __init__(
@@ -1129,14 +1177,13 @@ class _EvidenceStore:
         self.rows = rows  # sorted corpus rows
         self.n = len(docs.rank)
         self.dir = spill.dir
-        seq_lens, set_lens = [], []
+        seq_lens: list[np.ndarray] = []
+        set_sizes: list[np.ndarray] = []
         seq_mem: list[np.ndarray] = []
-        set_mem: list[np.ndarray] = []
-        files = None
+        file = None
         if self.dir is not None:
             self.seq_path = os.path.join(self.dir, "evidence-seqs.bin")
-            self.set_path = os.path.join(self.dir, "evidence-sets.bin")
-            files = (open(self.seq_path, "wb"), open(self.set_path, "wb"))  # noqa: SIM115
+            file = open(self.seq_path, "wb")  # noqa: SIM115
         try:
             start = 0
             for (authored, keep, doc_offsets, kept), count in parts:
@@ -1145,57 +1192,53 @@ class _EvidenceStore:
                     seqs = _shingles_again(
                         authored, keep, doc_offsets, kept[rows[lo:hi] - start], config
                     )
-                    sets = shingle_stage.unique_shingles(seqs)
                     seq_lens.append(np.diff(seqs.offsets))
-                    set_lens.append(np.diff(sets.offsets))
-                    if files is not None:
-                        files[0].write(np.ascontiguousarray(seqs.hashes).tobytes())
-                        files[1].write(np.ascontiguousarray(sets.hashes).tobytes())
+                    set_sizes.append(verify_stage.distinct_counts(seqs.offsets, seqs.hashes))
+                    if file is not None:
+                        file.write(np.ascontiguousarray(seqs.hashes).tobytes())
                     else:
                         seq_mem.append(seqs.hashes)
-                        set_mem.append(sets.hashes)
                 start += count
         finally:
-            if files is not None:
-                files[0].close()
-                files[1].close()
+            if file is not None:
+                file.close()
         empty = np.empty(0, dtype=np.int64)
         self.seq_off = np.concatenate(([0], np.cumsum(np.concatenate(seq_lens or [empty]))))
-        self.set_off = np.concatenate(([0], np.cumsum(np.concatenate(set_lens or [empty]))))
         self.seq_off = self.seq_off.astype(np.int64)
-        self.set_off = self.set_off.astype(np.int64)
-        docs.set_sizes[rows] = np.diff(self.set_off)  # clustering reads them
-        if files is None:
-            u64 = np.empty(0, dtype=np.uint64)
-            self.seq_data = np.concatenate(seq_mem or [u64])
-            self.set_data = np.concatenate(set_mem or [u64])
+        docs.set_sizes[rows] = np.concatenate(set_sizes or [empty])  # clustering reads them
+        if file is None:
+            self.seq_data = np.concatenate(seq_mem or [np.empty(0, dtype=np.uint64)])
 
     def _read(self, path: str, off: np.ndarray, pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         lens = off[pos + 1] - off[pos]
         out_off = np.zeros(len(pos) + 1, dtype=np.int64)
         np.cumsum(lens, out=out_off[1:])
         out = np.empty(int(out_off[-1]), dtype=np.uint64)
+        if not len(pos):
+            return out_off, out
         view = memoryview(out.view(np.uint8).data)
+        # rows next to each other in the file are read with one call
+        gap = np.flatnonzero(pos[1:] != pos[:-1] + 1) + 1
+        first = np.concatenate(([0], gap))
+        last = np.concatenate((gap, [len(pos)]))
         with open(path, "rb", buffering=0) as f:
-            starts, sizes = (off[pos] * 8).tolist(), (lens * 8).tolist()
-            for o, a, b in zip((out_off[:-1] * 8).tolist(), starts, sizes, strict=True):
+            starts = (off[pos[first]] * 8).tolist()
+            ends = (off[pos[last - 1] + 1] * 8).tolist()
+            for o, a, b in zip((out_off[first] * 8).tolist(), starts, ends, strict=True):
                 f.seek(a)
-                f.readinto(view[o : o + b])
+                f.readinto(view[o : o + b - a])
         return out_off, out
 
     def evidence(self, rows: np.ndarray, docs: _Docs) -> _Evidence:
         """What the verifier needs for pairs among the given (sorted, candidate) rows."""
         pos = np.searchsorted(self.rows, rows)
         if self.dir is not None:
-            sets = self._read(self.set_path, self.set_off, pos)
             seqs = self._read(self.seq_path, self.seq_off, pos)
         else:
-            sets = take_rows(self.set_off, self.set_data, pos)
             seqs = take_rows(self.seq_off, self.seq_data, pos)
         index = np.full(self.n, -1, dtype=np.int64)
         index[rows] = np.arange(len(rows))
         return _Evidence(
-            shingle_stage.ShingleBatch(*sets),
             shingle_stage.ShingleBatch(*seqs),
             index,
             docs.fingerprints,
@@ -1207,4 +1250,4 @@ def _verify_evidence(config: Config, pairs: np.ndarray, ev: _Evidence) -> dict[s
     same = (ev.fingerprints[pairs[:, 0]] == ev.fingerprints[pairs[:, 1]]) & (
         ev.lengths[pairs[:, 0]] == ev.lengths[pairs[:, 1]]
     )
-    return verify_pairs(config, ev.index[pairs], ev.sets, ev.seqs, same)
+    return verify_seq_pairs(config, ev.index[pairs], ev.seqs, same)

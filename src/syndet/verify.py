@@ -39,7 +39,7 @@ import numpy as np
 
 from syndet.config import VerifyConfig
 
-__all__ = ["RELATIONS", "classify", "classify_with", "overlap", "passages"]
+__all__ = ["RELATIONS", "classify", "classify_with", "overlap", "passages", "seq_overlap"]
 
 #: Relation names by code (code 0 is "not related" and never reported).
 RELATIONS: tuple[str, ...] = ("none", "duplicate", "syndicated", "partial", "rewritten")
@@ -87,6 +87,32 @@ def _passages_kernel() -> Any:
     from syndet._kernels import verify as k
 
     return k.passages
+
+
+def seq_overlap(
+    seq_offsets: np.ndarray, seq: np.ndarray, pairs: np.ndarray, k: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`overlap` and :func:`passages` at once from the shingle sequences alone:
+    ``(intersection, size_a, size_b, covered_a, covered_b, longest)`` for each pair.
+
+    The same numbers without the sorted sets: each pair hashes its two documents' shingles
+    into small tables instead (no per-document sort, no set to store or read back).
+    """
+    from syndet._kernels import verify as kernels
+
+    pairs = np.ascontiguousarray(pairs, dtype=np.int64).reshape(-1, 2)
+    return kernels.verify_seqs(  # type: ignore[no-any-return]
+        np.ascontiguousarray(seq_offsets, dtype=np.int64), seq, pairs, k
+    )
+
+
+def distinct_counts(seq_offsets: np.ndarray, seq: np.ndarray) -> np.ndarray:
+    """Each row's number of distinct shingles (its set size) from its sequence."""
+    from syndet._kernels import verify as kernels
+
+    return kernels.distinct_counts(  # type: ignore[no-any-return]
+        np.ascontiguousarray(seq_offsets, dtype=np.int64), seq
+    )
 
 
 def classify_with(
