@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import itertools
 import unicodedata
 
@@ -219,6 +220,14 @@ def test_candidate_pairs_equal_dict_reference(n, bands, rows, cap, rnd) -> None:
     want = reference_candidates(sig, bands, rows, rank, cap)
     assert [tuple(p) for p in pairs.tolist()] == want
     assert stats.candidate_pairs == len(want)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.sampled_from([0, 1, 7, 2**63, 2**64 - 1, 12345678901234567]), max_size=60))
+def test_repeated_keys_equal_counter(values: list[int]) -> None:
+    keys = np.array(values, dtype=np.uint64)
+    counts = collections.Counter(values)
+    assert lsh.repeated(keys).tolist() == [counts[v] >= 2 for v in values]
 
 
 def test_huge_bucket_is_capped_and_reported() -> None:

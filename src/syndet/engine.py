@@ -771,13 +771,10 @@ def _bucket_pairs(
     key = np.concatenate([p[1] for p in pieces])
     rank = np.concatenate([p[2] for p in pieces])
     # Only keys held by two entries or more make pairs, and most keys are held by one: one
-    # sort by key finds the others, and the rest of the work is done on them alone.
-    by_key = np.argsort(key)
-    sorted_keys = key[by_key]
-    repeated = np.zeros(len(key), dtype=bool)
-    repeated[1:] = sorted_keys[1:] == sorted_keys[:-1]
-    repeated[:-1] |= repeated[1:]
-    keep = by_key[repeated]
+    # hash-table pass finds the others, and the rest of the work is done on them alone.
+    from syndet import lsh as lsh_stage
+
+    keep = np.flatnonzero(lsh_stage.repeated(key))
     band, key, rank = band[keep], key[keep], rank[keep]
     order = np.lexsort((band, rank))
     band, key, rank = band[order], key[order], rank[order]
