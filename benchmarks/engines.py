@@ -42,6 +42,7 @@ from typing import Any
 if not __package__:  # run as `python benchmarks/engines.py`: make `benchmarks` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks._gen import generate_corpus
+from benchmarks.throughput import read_through
 
 
 def log(msg: str) -> None:
@@ -103,15 +104,6 @@ def _child(path: str, out_prefix: str) -> int:
     return 0
 
 
-def _read_through(path: Path) -> None:
-    """Reads the corpus once, untimed, before each engine's run: this VM drops cold file pages
-    within seconds and reads them back at about 40 MB/s, which would time the disk, and
-    only for whichever engine ran second (see throughput.py)."""
-    with path.open("rb") as f:
-        while f.read(1 << 24):
-            pass
-
-
 def run_local(path: Path, work: Path) -> tuple[dict[str, Any], Any, Any]:
     import polars as pl
 
@@ -145,13 +137,13 @@ def run_size(
     results = {}
     if "local" in engines:
         log(f"[{n:,} docs] local")
-        _read_through(path)
+        read_through(path)  # untimed: see throughput.read_through
         info, pairs, clusters = run_local(path, work)
         out["local"] = {**info, "docs_per_s": round(n / info["seconds"], 1)}
         results["local"] = (pairs, clusters)
     if "dask" in engines:
         log(f"[{n:,} docs] dask")
-        _read_through(path)
+        read_through(path)  # untimed: see throughput.read_through
         load = os.getloadavg()[0]
         t0 = time.perf_counter()
         res = Scanner(engine="dask", scheduler=client, spill=spill).scan([str(path)])

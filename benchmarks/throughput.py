@@ -554,7 +554,7 @@ def _child_env() -> dict[str, str]:
     return env
 
 
-def _read_through(path: Path) -> None:
+def read_through(path: Path) -> None:
     """Reads ``path`` once, untimed, so that every tool starts with its input in the system's
     file cache. This VM drops file pages nobody touched for a few seconds and its disk reads
     cold files at about 40 MB/s: a 1M corpus (2.9 GB) read cold took 71 s of a 143 s scan,
@@ -574,7 +574,7 @@ def run_e2e(tool: str, path: Path, label: str, corpus_docs: int, limit: int, wor
             sys.executable, str(Path(__file__).resolve()), "--child", tool, "--corpus",
             str(path), "--limit", str(limit), "--child-out", str(out_dir / "child.json"),
         ]  # fmt: skip
-    _read_through(path)
+    read_through(path)
     load = os.getloadavg()[0]
     docs = corpus_docs if tool == "syndet" else limit
     log(f"[{label}] {tool} end to end on {docs:,} documents (load {load:.2f})...")

@@ -68,6 +68,11 @@ class _WorkerFiles(RaggedRef):
         return RaggedRef, (np.array(offsets), np.array(values))
 
 
+#: :meth:`Spill.read_for` reads a spilled partition whole when at least 1/_READ_WHOLE of its
+#: documents are needed.
+_READ_WHOLE = 16
+
+
 class Spill:
     """Ragged arrays kept in memory or written to ``.npy`` files and memory-mapped back.
 
@@ -103,6 +108,14 @@ class Spill:
         if isinstance(ref.offsets, str) and isinstance(ref.values, str):
             return np.load(ref.offsets), np.load(ref.values)
         return Spill.get(ref)
+
+    @staticmethod
+    def read_for(ref: RaggedRef, needed: int, total: int) -> tuple[np.ndarray, np.ndarray]:
+        """The arrays behind a reference when ``needed`` of its ``total`` documents are
+        wanted: read whole (:meth:`read`) from 1/16 of them up, since spread-out documents
+        touch most pages anyway; below that, memory-mapped (:meth:`get`)."""
+        whole = needed * _READ_WHOLE >= max(total, 1)
+        return Spill.read(ref) if whole else Spill.get(ref)
 
     @staticmethod
     def get(ref: RaggedRef) -> tuple[np.ndarray, np.ndarray]:
@@ -837,11 +850,6 @@ def _needed_ranks(pairs: np.ndarray) -> np.ndarray:
     return np.asarray(np.unique(_rank_pairs(pairs)), dtype=np.int64)
 
 
-#: Read a partition's spilled shingles whole when at least this share of its documents is
-#: needed; below, gather just their pages from the memory map.
-_READ_WHOLE_SHARE = 1 / 16
-
-
 def _take_docs(
     res: tuple[SignedPart, list[Skip]], rank: np.ndarray, needed: list[np.ndarray]
 ) -> list[tuple[np.ndarray, ...]]:
@@ -858,8 +866,7 @@ def _take_docs(
         pos = np.minimum(np.searchsorted(want, rank), max(len(want) - 1, 0))
         rows.append(np.flatnonzero(want[pos] == rank) if want.size else np.empty(0, np.int64))
     used = np.unique(np.concatenate(rows)) if rows else np.empty(0, np.int64)
-    whole = used.size >= _READ_WHOLE_SHARE * max(len(rank), 1)
-    seqs = Spill.read(part.seqs) if whole else Spill.get(part.seqs)
+    seqs = Spill.read_for(part.seqs, used.size, len(rank))
     out: list[tuple[np.ndarray, ...]] = []
     for r in rows:
         taken = ragged_take(*seqs, r)

@@ -75,9 +75,7 @@ INDEX_CONFIG: Config = replace(
 #: Settings added after indexes were first written, with the value that an index stored
 #: without them behaves as.
 _SETTINGS_BEFORE: dict[str, Any] = {
-    "boilerplate.strip_galleries": False,
-    "boilerplate.gallery_min_words": 6,
-    "boilerplate.gallery_gap": 3,
+    "boilerplate": {"strip_galleries": False, "gallery_min_words": 6, "gallery_gap": 3},
 }
 
 _FORMAT = 1
@@ -223,7 +221,7 @@ def _flatten(settings: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 
 
 def _differences(stored: dict[str, Any], wanted: dict[str, Any]) -> list[str]:
-    a, b = {**_SETTINGS_BEFORE, **_flatten(stored)}, _flatten(wanted)
+    a, b = {**_flatten(_SETTINGS_BEFORE), **_flatten(stored)}, _flatten(wanted)
     # The threshold only matters through the bands and rows it gives; the key is a digest of
     # settings that are compared one by one.
     skip = {"lsh.threshold", "signature_key"}
@@ -240,14 +238,7 @@ def _config_from(settings: dict[str, Any]) -> Config:
         return Config(
             normalize=NormalizeConfig(**settings["normalize"]),
             boilerplate=BoilerplateConfig(
-                **{
-                    **{
-                        k.split(".", 1)[1]: v
-                        for k, v in _SETTINGS_BEFORE.items()
-                        if k.startswith("boilerplate.")
-                    },
-                    **settings["boilerplate"],
-                }
+                **{**_SETTINGS_BEFORE["boilerplate"], **settings["boilerplate"]}
             ),
             shingle=ShingleConfig(**settings["shingle"]),
             minhash=MinHashConfig(**settings["minhash"]),

@@ -88,8 +88,6 @@ _VERIFY_CHUNK = 1 << 15
 #: Bands banded at once by the local engine (their keys are loaded from the spill).
 _BAND_GROUP = 16
 _KEY_FILES = itertools.count()
-#: Read a spilled partition whole when more than 1/_READ_WHOLE of its documents are needed.
-_READ_WHOLE = 16
 #: Partitions between two hand-backs of freed memory (each costs a few milliseconds).
 _RELEASE_EVERY = 4
 _META = ("url", "published", "source", "title", "origin")
@@ -1145,8 +1143,7 @@ def _shingles_again(
     wanted = np.zeros(len(doc_offsets) - 1, dtype=bool)
     wanted[docs] = True
     # a fifth of the documents (the usual share in candidate pairs) touch most pages
-    many = len(docs) * _READ_WHOLE > len(wanted)
-    line_off, line_data = Spill.read(authored) if many else Spill.get(authored)
+    line_off, line_data = Spill.read_for(authored, len(docs), len(wanted))
     line_wanted = np.repeat(wanted, np.diff(doc_offsets))
     off, data, _ = join_lines_words(line_off, line_data, keep & line_wanted, doc_offsets)
     sh = shingle_stage.shingle_batch(off, data, config.shingle.k, config.shingle.seed)
