@@ -268,10 +268,12 @@ def test_index_written_before_the_gallery_settings_opens(tmp_path: Path) -> None
         settings = json.loads(raw)
         for name in ("strip_galleries", "gallery_min_words", "gallery_gap"):
             del settings["boilerplate"][name]
+        del settings["verify"]["min_passage_words"]  # and before passages had a minimum
         conn.execute("UPDATE meta SET value = ? WHERE name = 'settings'", (json.dumps(settings),))
     with Index(location) as index:
         off = replace(INDEX_CONFIG.boilerplate, strip_galleries=False)
-        assert index.config == replace(INDEX_CONFIG, boilerplate=off)
+        every_run = replace(INDEX_CONFIG.verify, min_passage_words=1)
+        assert index.config == replace(INDEX_CONFIG, boilerplate=off, verify=every_run)
     with pytest.raises(syndet.SettingsMismatchError, match="strip_galleries"):
         Index(location, INDEX_CONFIG)
 
@@ -398,3 +400,15 @@ def test_line_path_equals_batch_path(corpus: dict[str, str], rules: dict[str, bo
                 assert (got.fingerprint, got.length) == (want.fingerprint, want.length)
                 for name in ("keys", "seq", "set"):
                     assert np.array_equal(getattr(got, name), getattr(want, name)), name
+
+
+def test_relation_cut_offs_are_the_opening_configs(tmp_path: Path) -> None:
+    # The verify cut-offs decide relations from what is stored and change nothing stored: an
+    # index opened with other cut-offs uses them instead of refusing to open.
+    location = tmp_path / "cutoffs.syndet"
+    Index(location).close()
+    strict = replace(INDEX_CONFIG, verify=replace(INDEX_CONFIG.verify, min_shared_words=400))
+    with Index(location, strict) as index:
+        assert index.config.verify.min_shared_words == 400
+    with Index(location) as index:
+        assert index.config == INDEX_CONFIG

@@ -67,16 +67,25 @@ def reference_text(text: str) -> list[str]:
 
 
 def reference_cover(a: list[str], b_grams: set[tuple[str, ...]]) -> tuple[int, int]:
-    """Words of a inside runs of k-grams found in b, and the longest run in words."""
+    """Words of a inside maximal runs of k-grams found in b spanning at least
+    ``min_passage_words`` words, and the longest such run in words."""
     hits = [tuple(a[i : i + K]) in b_grams for i in range(len(a) - K + 1)]
     covered = [False] * len(a)
-    longest = run = 0
-    for i, hit in enumerate(hits):
-        run = run + 1 if hit else 0
-        if hit:
-            for w in range(i, i + K):
+    longest = 0
+    i = 0
+    while i < len(hits):
+        if not hits[i]:
+            i += 1
+            continue
+        j = i
+        while j < len(hits) and hits[j]:
+            j += 1
+        words = j - i + K - 1
+        if words >= V.min_passage_words:
+            for w in range(i, i + words):
                 covered[w] = True
-            longest = max(longest, run + K - 1)
+            longest = max(longest, words)
+        i = j
     return sum(covered), longest
 
 

@@ -308,31 +308,37 @@ def ragged(rows: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
     return offsets, np.array([h for x in rows for h in x], dtype=np.uint64)
 
 
-def reference_cover(seq: list[int], other: set[int], k: int) -> tuple[int, int]:
-    covered: set[int] = set()
-    longest = run = 0
+def reference_cover(seq: list[int], other: set[int], k: int, min_words: int = 1) -> tuple[int, int]:
+    """Words inside maximal runs of shingles found in ``other`` that span ``min_words``+."""
+    runs: list[tuple[int, int]] = []  # (first shingle, shingles)
     for i, h in enumerate(seq):
-        run = run + 1 if h in other else 0
         if h in other:
-            covered.update(range(i, i + k))
-            longest = max(longest, run + k - 1)
-    return len(covered), longest
+            if runs and runs[-1][0] + runs[-1][1] == i:
+                runs[-1] = (runs[-1][0], runs[-1][1] + 1)
+            else:
+                runs.append((i, 1))
+    kept = [(i, n + k - 1) for i, n in runs if n + k - 1 >= min_words]
+    covered = {w for i, words in kept for w in range(i, i + words)}
+    return len(covered), max((words for _, words in kept), default=0)
 
 
 @FAST
 @given(
     st.lists(st.lists(st.integers(0, 12), max_size=30), min_size=2, max_size=5),
     st.integers(1, 5),
+    st.integers(1, 10),
 )
-def test_passages_equal_reference(seqs: list[list[int]], k: int) -> None:
+def test_passages_equal_reference(seqs: list[list[int]], k: int, min_words: int) -> None:
     seq_off, seq = ragged(seqs)
     uniq = [sorted(set(x)) for x in seqs]
     set_off, sets = ragged(uniq)
     pairs = np.array(list(itertools.permutations(range(len(seqs)), 2)), dtype=np.int64)
-    cov_a, cov_b, longest = verify.passages(seq_off, seq, set_off, sets, pairs, k)
+    cov_a, cov_b, longest = verify.passages(
+        seq_off, seq, set_off, sets, pairs, k, min_words=min_words
+    )
     for p, (i, j) in enumerate(pairs.tolist()):
-        ca, la = reference_cover(seqs[i], set(seqs[j]), k)
-        cb, lb = reference_cover(seqs[j], set(seqs[i]), k)
+        ca, la = reference_cover(seqs[i], set(seqs[j]), k, min_words)
+        cb, lb = reference_cover(seqs[j], set(seqs[i]), k, min_words)
         assert (cov_a[p], cov_b[p], longest[p]) == (ca, cb, max(la, lb))
 
 
@@ -344,17 +350,20 @@ def test_passages_equal_reference(seqs: list[list[int]], k: int) -> None:
         max_size=5,
     ),
     st.integers(1, 5),
+    st.integers(1, 10),
 )
-def test_seq_overlap_equals_sets_and_reference(seqs: list[list[int]], k: int) -> None:
+def test_seq_overlap_equals_sets_and_reference(
+    seqs: list[list[int]], k: int, min_words: int
+) -> None:
     # values that share their low bits collide in the tables: probing must still find them
     seq_off, seq = ragged(seqs)
     uniq = [sorted(set(x)) for x in seqs]
     set_off, sets = ragged(uniq)
     pairs = np.array(list(itertools.product(range(len(seqs)), repeat=2)), dtype=np.int64)
-    got = verify.seq_overlap(seq_off, seq, pairs, k)
+    got = verify.seq_overlap(seq_off, seq, pairs, k, min_words=min_words)
     want = (
         *verify.overlap(set_off, sets, pairs),
-        *verify.passages(seq_off, seq, set_off, sets, pairs, k),
+        *verify.passages(seq_off, seq, set_off, sets, pairs, k, min_words=min_words),
     )
     for g, w in zip(got, want, strict=True):
         assert g.tolist() == w.tolist()

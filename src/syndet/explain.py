@@ -99,8 +99,11 @@ def _authored_words(texts: list[str], html: list[bool], config: Config) -> list[
     return [batch.text(i).split() for i in range(len(texts))]
 
 
-def _runs(a: list[str], b_grams: dict[tuple[str, ...], int], k: int) -> list[tuple[int, int, int]]:
-    """Maximal runs of a's k-grams found in b: (first word in a, first word in b, words)."""
+def _runs(
+    a: list[str], b_grams: dict[tuple[str, ...], int], k: int, min_words: int
+) -> list[tuple[int, int, int]]:
+    """Maximal runs of a's k-grams found in b, of ``min_words`` words or more: (first word in
+    a, first word in b, words)."""
     runs = []
     i, n = 0, len(a) - k + 1
     while i < n:
@@ -111,7 +114,8 @@ def _runs(a: list[str], b_grams: dict[tuple[str, ...], int], k: int) -> list[tup
         j = i
         while j < n and tuple(a[j : j + k]) in b_grams:
             j += 1
-        runs.append((i, start_b, j - i + k - 1))
+        if j - i + k - 1 >= min_words:
+            runs.append((i, start_b, j - i + k - 1))
         i = j
     return runs
 
@@ -141,11 +145,11 @@ def explain(
     grams_a = {tuple(words_a[j : j + k]) for j in range(len(words_a) - k + 1)}
     set_b = set(grams_b)
     inter = len(grams_a & set_b)
-    runs_a = _runs(words_a, grams_b, k)
+    runs_a = _runs(words_a, grams_b, k, v.min_passage_words)
     grams_a_pos: dict[tuple[str, ...], int] = {}
     for j in range(len(words_a) - k + 1):
         grams_a_pos.setdefault(tuple(words_a[j : j + k]), j)
-    runs_b = _runs(words_b, grams_a_pos, k)
+    runs_b = _runs(words_b, grams_a_pos, k, v.min_passage_words)
     covered_a = _covered(runs_a)
     covered_b = _covered(runs_b)
     longest = max([r[2] for r in runs_a + runs_b], default=0)

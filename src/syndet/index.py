@@ -76,6 +76,7 @@ INDEX_CONFIG: Config = replace(
 #: without them behaves as.
 _SETTINGS_BEFORE: dict[str, Any] = {
     "boilerplate": {"strip_galleries": False, "gallery_min_words": 6, "gallery_gap": 3},
+    "verify": {"min_passage_words": 1},
 }
 
 _FORMAT = 1
@@ -223,12 +224,13 @@ def _flatten(settings: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 def _differences(stored: dict[str, Any], wanted: dict[str, Any]) -> list[str]:
     a, b = {**_flatten(_SETTINGS_BEFORE), **_flatten(stored)}, _flatten(wanted)
     # The threshold only matters through the bands and rows it gives; the key is a digest of
-    # settings that are compared one by one.
+    # settings that are compared one by one. The verify cut-offs decide relations from what is
+    # stored and change nothing stored: an index answers with the cut-offs it is opened with.
     skip = {"lsh.threshold", "signature_key"}
     return [
         f"{name} (index: {a.get(name)!r}, requested: {b.get(name)!r})"
         for name in sorted(set(a) | set(b))
-        if name not in skip and a.get(name) != b.get(name)
+        if name not in skip and not name.startswith("verify.") and a.get(name) != b.get(name)
     ]
 
 
@@ -248,7 +250,7 @@ def _config_from(settings: dict[str, Any]) -> Config:
                 rows=lsh["rows"],
                 max_bucket=lsh["max_bucket"],
             ),
-            verify=VerifyConfig(**settings["verify"]),
+            verify=VerifyConfig(**{**_SETTINGS_BEFORE["verify"], **settings["verify"]}),
         )
     except (KeyError, TypeError, ConfigError) as exc:
         raise IndexStoreError(f"the index's stored settings are unreadable: {exc!r}") from exc
@@ -361,6 +363,7 @@ class Index:
                     f"{self.location or 'the index'} was built with other settings: "
                     + "; ".join(diff)
                 )
+            have = replace(have, verify=config.verify)
         return have
 
     # -- the stages, for one article or a batch -----------------------------------------------

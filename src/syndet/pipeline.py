@@ -462,7 +462,13 @@ def verify_pairs(
     k = config.shingle.k
     inter, sa, sb = verify_stage.overlap(sets.offsets, sets.hashes, pairs)
     cov_a, cov_b, longest = verify_stage.passages(
-        seqs.offsets, seqs.hashes, sets.offsets, sets.hashes, pairs, k
+        seqs.offsets,
+        seqs.hashes,
+        sets.offsets,
+        sets.hashes,
+        pairs,
+        k,
+        min_words=config.verify.min_passage_words,
     )
     return verify_stage.classify_with(
         config.verify, inter, sa, sb, same, covered_a=cov_a, covered_b=cov_b, longest=longest, k=k
@@ -479,7 +485,7 @@ def verify_seq_pairs(
     the documents' sorted sets are not needed, so nobody has to make, store or read them."""
     k = config.shingle.k
     inter, sa, sb, cov_a, cov_b, longest = verify_stage.seq_overlap(
-        seqs.offsets, seqs.hashes, pairs, k
+        seqs.offsets, seqs.hashes, pairs, k, min_words=config.verify.min_passage_words
     )
     return verify_stage.classify_with(
         config.verify, inter, sa, sb, same, covered_a=cov_a, covered_b=cov_b, longest=longest, k=k

@@ -7,9 +7,11 @@ For a pair ``(A, B)``:
 * ``jaccard = |A ∩ B| / |A ∪ B|``
 * ``containment_a = |A ∩ B| / |A|`` (share of a's shingles found in b), ``containment_b`` likewise
 * ``c_min``/``c_max``: the smaller and larger containment
-* shared passages: maximal runs of consecutive shingles of one article found in the other.
-  ``coverage_a`` is the share of a's words inside such passages, ``shared_words`` the smaller
-  of the two sides' covered word counts, ``longest`` the longest passage in words.
+* shared passages: maximal runs of consecutive shingles of one article found in the other,
+  of at least ``min_passage_words`` words (shorter runs are names, titles and stock phrases
+  that independent stories share). ``coverage_a`` is the share of a's words inside such
+  passages, ``shared_words`` the smaller of the two sides' covered word counts, ``longest``
+  the longest passage in words.
 
 Relations, first match wins (cut-offs in :class:`syndet.config.VerifyConfig`):
 
@@ -72,14 +74,17 @@ def passages(
     sets: np.ndarray,
     pairs: np.ndarray,
     k: int,
+    *,
+    min_words: int = 1,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Words of a and of b inside shared passages, and the longest passage, for each pair.
 
     ``seq`` holds each document's shingle hashes in text order, ``sets`` its sorted unique
-    shingles (both ragged, same row order).
+    shingles (both ragged, same row order). Runs shorter than ``min_words`` words are not
+    passages (see :attr:`~syndet.config.VerifyConfig.min_passage_words`).
     """
     pairs = np.ascontiguousarray(pairs, dtype=np.int64).reshape(-1, 2)
-    return _passages_kernel()(seq_offsets, seq, set_offsets, sets, pairs, k)  # type: ignore[no-any-return]
+    return _passages_kernel()(seq_offsets, seq, set_offsets, sets, pairs, k, min_words)  # type: ignore[no-any-return]
 
 
 @functools.lru_cache(maxsize=1)
@@ -90,7 +95,7 @@ def _passages_kernel() -> Any:
 
 
 def seq_overlap(
-    seq_offsets: np.ndarray, seq: np.ndarray, pairs: np.ndarray, k: int
+    seq_offsets: np.ndarray, seq: np.ndarray, pairs: np.ndarray, k: int, *, min_words: int = 1
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """:func:`overlap` and :func:`passages` at once from the shingle sequences alone:
     ``(intersection, size_a, size_b, covered_a, covered_b, longest)`` for each pair.
@@ -102,7 +107,7 @@ def seq_overlap(
 
     pairs = np.ascontiguousarray(pairs, dtype=np.int64).reshape(-1, 2)
     return kernels.verify_seqs(  # type: ignore[no-any-return]
-        np.ascontiguousarray(seq_offsets, dtype=np.int64), seq, pairs, k
+        np.ascontiguousarray(seq_offsets, dtype=np.int64), seq, pairs, k, min_words
     )
 
 

@@ -50,16 +50,25 @@ def _member(hashes: np.ndarray, lo: int, hi: int, x: Any) -> bool:
 
 
 @nb.njit(cache=True, inline="always")
-def _count_run(i: int, j: int, k: int, covered: int, longest: int, covered_to: int) -> Any:
+def _count_run(
+    i: int, j: int, k: int, min_words: int, covered: int, longest: int, covered_to: int
+) -> Any:
     """Add the run of shared shingles seq[i:j] (its j - i + k - 1 words, less those already
-    counted before ``covered_to``) to the covered words and the longest passage."""
+    counted before ``covered_to``) to the covered words and the longest passage; a run of
+    fewer than ``min_words`` words is not a passage and changes nothing."""
+    words = j - i + k - 1
+    if words < min_words:
+        return covered, longest, covered_to
     end = j + k - 1  # one past the last covered word
-    return covered + end - max(i, covered_to), max(longest, j - i + k - 1), end
+    return covered + end - max(i, covered_to), max(longest, words), end
 
 
 @nb.njit(cache=True)
-def _cover(seq: np.ndarray, s0: int, s1: int, sets: np.ndarray, t0: int, t1: int, k: int) -> Any:
-    """Words of the sequence seq[s0:s1] inside runs of shingles found in sets[t0:t1].
+def _cover(
+    seq: np.ndarray, s0: int, s1: int, sets: np.ndarray, t0: int, t1: int, k: int, min_words: int
+) -> Any:
+    """Words of the sequence seq[s0:s1] inside runs of shingles found in sets[t0:t1] (runs of
+    at least ``min_words`` words).
 
     A run of r consecutive shared shingles covers r + k - 1 consecutive words; runs never
     overlap in words counted twice because the next run starts after a missing shingle, whose
@@ -74,7 +83,9 @@ def _cover(seq: np.ndarray, s0: int, s1: int, sets: np.ndarray, t0: int, t1: int
             j = i + 1  # seq[i] is known to be shared: the run goes on from the next one
             while j < s1 and _member(sets, t0, t1, seq[j]):
                 j += 1
-            covered, longest, covered_to = _count_run(i, j, k, covered, longest, covered_to)
+            covered, longest, covered_to = _count_run(
+                i, j, k, min_words, covered, longest, covered_to
+            )
             i = j
         else:
             i += 1
@@ -89,6 +100,7 @@ def passages(
     sets: np.ndarray,
     pairs: np.ndarray,
     k: int,
+    min_words: int,
 ) -> Any:
     m = pairs.shape[0]
     cov_a = np.zeros(m, dtype=np.int64)
@@ -96,12 +108,9 @@ def passages(
     longest = np.zeros(m, dtype=np.int64)
     for p in nb.prange(m):
         i, j = pairs[p, 0], pairs[p, 1]
-        ca, la = _cover(
-            seq, seq_offsets[i], seq_offsets[i + 1], sets, set_offsets[j], set_offsets[j + 1], k
-        )
-        cb, lb = _cover(
-            seq, seq_offsets[j], seq_offsets[j + 1], sets, set_offsets[i], set_offsets[i + 1], k
-        )
+        a0, a1, b0, b1 = seq_offsets[i], seq_offsets[i + 1], seq_offsets[j], seq_offsets[j + 1]
+        ca, la = _cover(seq, a0, a1, sets, set_offsets[j], set_offsets[j + 1], k, min_words)
+        cb, lb = _cover(seq, b0, b1, sets, set_offsets[i], set_offsets[i + 1], k, min_words)
         cov_a[p] = ca
         cov_b[p] = cb
         longest[p] = max(la, lb)
@@ -172,7 +181,7 @@ def _has(keys: np.ndarray, stamp: np.ndarray, cur: int, mask: int, x: Any) -> bo
 @nb.njit(cache=True, inline="always")
 def _cover_in(
     seq: np.ndarray, s0: int, s1: int, keys: np.ndarray, stamp: np.ndarray, cur: int, mask: int,
-    k: int,
+    k: int, min_words: int,
 ) -> Any:  # fmt: skip
     """:func:`_cover` with membership in a table instead of a sorted slice (each run of
     shared shingles is counted where it ends)."""
@@ -184,13 +193,17 @@ def _cover_in(
         if i < s1 and _has(keys, stamp, cur, mask, seq[i]):
             run += 1
         elif run:
-            covered, longest, covered_to = _count_run(i - run, i, k, covered, longest, covered_to)
+            covered, longest, covered_to = _count_run(
+                i - run, i, k, min_words, covered, longest, covered_to
+            )
             run = 0
     return covered, longest
 
 
 @nb.njit(cache=True, parallel=True)
-def verify_seqs(seq_offsets: np.ndarray, seq: np.ndarray, pairs: np.ndarray, k: int) -> Any:
+def verify_seqs(
+    seq_offsets: np.ndarray, seq: np.ndarray, pairs: np.ndarray, k: int, min_words: int
+) -> Any:
     """``(intersection, size_a, size_b, covered_a, covered_b, longest)`` of each pair of rows,
     from the shingle sequences only (sizes and intersection count distinct shingles): what
     :func:`intersect` and :func:`passages` give on the sorted sets."""
@@ -215,8 +228,8 @@ def verify_seqs(seq_offsets: np.ndarray, seq: np.ndarray, pairs: np.ndarray, k: 
             # a first (b's table holds nothing for this pair yet), then b, counting a's
             na, _ = _fill(seq, a0, a1, keys_a, stamp_a, cur, mask_a, keys_b, stamp_b, mask_b)
             nb_, shared = _fill(seq, b0, b1, keys_b, stamp_b, cur, mask_b, keys_a, stamp_a, mask_a)
-            ca, la = _cover_in(seq, a0, a1, keys_b, stamp_b, cur, mask_b, k)
-            cb, lb = _cover_in(seq, b0, b1, keys_a, stamp_a, cur, mask_a, k)
+            ca, la = _cover_in(seq, a0, a1, keys_b, stamp_b, cur, mask_b, k, min_words)
+            cb, lb = _cover_in(seq, b0, b1, keys_a, stamp_a, cur, mask_a, k, min_words)
             out[0, p], out[1, p], out[2, p] = shared, na, nb_
             out[3, p], out[4, p], out[5, p] = ca, cb, max(la, lb)
     return out[0], out[1], out[2], out[3], out[4], out[5]
