@@ -70,18 +70,6 @@ def _kernels() -> Any:
     return k.keys, k.count_pairs, k.emit, k.shared_keys
 
 
-def repeated(keys: np.ndarray) -> np.ndarray:
-    """Mask of the entries of a flat key array whose key another entry holds too: the only
-    ones that can make pairs. One pass through an open-addressing table, not a sort (an
-    ``argsort`` of 10 million keys to find the few repeated ones took most of a Dask
-    reducer's time)."""
-    flat = np.ascontiguousarray(keys, dtype=np.uint64).reshape(1, -1)
-    if flat.shape[1] == 0:
-        return np.zeros(0, dtype=bool)
-    shared = _kernels()[3]
-    return np.asarray(shared(flat, np.arange(flat.shape[1], dtype=np.int64))[0], dtype=bool)
-
-
 def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
     """One 64-bit key per band and document: shape ``(bands, documents)``."""
     if bands * rows > signatures.shape[1]:
