@@ -1092,11 +1092,7 @@ def _band_pairs(
     """:func:`syndet.lsh.candidate_pairs` of the partitions' keys side by side (row pairs, as
     it returns them), computed by :func:`band_pairs_packed`."""
     packed, stats = band_pairs_packed(key_parts, rank, bands, max_bucket)
-    order_by_rank = np.argsort(rank, kind="stable")
-    lo = (packed >> np.uint64(32)).astype(np.int64)
-    hi = (packed & np.uint64(0xFFFFFFFF)).astype(np.int64)
-    pairs = np.stack([order_by_rank[lo], order_by_rank[hi]], axis=1)
-    return pairs, replace(stats, candidate_pairs=len(pairs))
+    return lsh_stage.pair_rows(packed, rank), stats
 
 
 def band_pairs_packed(
@@ -1122,13 +1118,11 @@ def band_pairs_packed(
             keys = np.load(part, mmap_mode="r") if isinstance(part, str) else part
             cols.append(np.array(keys[b0:b1]))
             del keys
-        pairs, stats = lsh_stage.candidate_pairs(
+        packed, stats = lsh_stage.packed_candidates(
             np.concatenate(cols, axis=1), rank, max_bucket=max_bucket
         )
         del cols
-        # packed by rank as candidate_pairs packs them: sorted, they are its order
-        first = rank[pairs[:, 0]].astype(np.uint64)
-        found.append((first << np.uint64(32)) | rank[pairs[:, 1]].astype(np.uint64))
+        found.append(packed)
         bucket_pairs += stats.bucket_pairs
         capped += stats.capped_buckets
         dropped += stats.pairs_not_expanded
