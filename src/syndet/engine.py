@@ -295,7 +295,8 @@ class DaskEngine:
 
     def _reducers(self, bands: int) -> int:
         # A few reducers per worker thread balance the load; more only add tasks (the band
-        # shuffle costs partitions x reducers small tasks). Each holds one band at least.
+        # shuffle costs workers x reducers tasks, verification partitions x reducers, since
+        # reducers are also the pair partitions). Each holds one band at least.
         threads = sum(self.client.nthreads().values()) or 1
         return max(1, min(bands, 4 * threads))
 
