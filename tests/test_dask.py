@@ -19,6 +19,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -259,14 +260,15 @@ def test_cli_scan_through_a_real_scheduler_and_two_workers(tmp_path: Path) -> No
 
 
 @pytest.mark.parametrize("shared_key", [False, True])
-def test_bucket_reducer_matches_candidate_pairs(shared_key: bool) -> None:
-    # The reducer's buckets against lsh.candidate_pairs on the whole key matrix: also when
-    # one key value occurs in two bands (then each band is done on its own).
-    from syndet.engine import _bucket_pairs, _rank_pairs
+def test_band_reducers_match_candidate_pairs(shared_key: bool) -> None:
+    # Bands split among reducers, keys among partitions: together the reducers' pairs and
+    # counts are lsh.candidate_pairs on the whole key matrix, also when one key value occurs
+    # in two bands (each band's buckets are its own).
+    from syndet.engine import _band_ranges, _band_reduce, _band_rows, _rank_pairs
     from syndet.lsh import candidate_pairs
 
     rng = np.random.default_rng(3)
-    bands, n = 6, 300
+    bands, n = 7, 300
     # a third of the documents in a few big buckets, the rest mostly alone in theirs
     values = np.where(
         np.arange(n) < n // 3,
@@ -279,17 +281,22 @@ def test_bucket_reducer_matches_candidate_pairs(shared_key: bool) -> None:
     rank = rng.permutation(n)
     want, stats = candidate_pairs(keys, rank, max_bucket=8)
     want_ranks = np.sort(rank[want], axis=1)
-    band = np.repeat(np.arange(bands, dtype=np.int32), n)
-    # two uneven pieces, as from two partitions
-    cut = n // 3
-    pieces = [
-        (band.reshape(bands, n)[:, sl].ravel(), keys[:, sl].ravel(), np.tile(rank[sl], bands))
-        for sl in (slice(0, cut), slice(cut, n))
+    # three uneven partitions (stand-ins: only their keys are read) held by two workers, the
+    # first and last by one of them; three reducers
+    cuts = (slice(0, 50), slice(50, 120), slice(120, n))
+    parts = [(SimpleNamespace(keys=np.ascontiguousarray(keys[:, sl])), []) for sl in cuts]
+    held = np.concatenate([rank[cuts[0]], rank[cuts[2]], rank[cuts[1]]])
+    outs = [
+        _band_reduce(
+            [_band_rows(b0, b1, parts[0], parts[2]), _band_rows(b0, b1, parts[1])], held, 8, 2
+        )
+        for b0, b1 in _band_ranges(bands, 3)
     ]
-    out = _bucket_pairs(pieces, 8, 1)
-    got = _rank_pairs(np.unique(out[0]))
+    assert [b1 - b0 for b0, b1 in _band_ranges(bands, 3)] == [2, 2, 3]
+    got = _rank_pairs(np.unique(np.concatenate([o[j] for o in outs for j in range(2)])))
     assert np.array_equal(got, want_ranks[np.lexsort((want_ranks[:, 1], want_ranks[:, 0]))])
-    assert list(out[1]) == [stats.bucket_pairs, stats.capped_buckets, stats.pairs_not_expanded]
+    totals = np.sum([o[2] for o in outs], axis=0)
+    assert list(totals) == [stats.bucket_pairs, stats.capped_buckets, stats.pairs_not_expanded]
     assert stats.capped_buckets > 0
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import collections
 import itertools
 import unicodedata
 
@@ -224,10 +223,14 @@ def test_candidate_pairs_equal_dict_reference(n, bands, rows, cap, rnd) -> None:
 
 @settings(max_examples=100, deadline=None)
 @given(st.lists(st.sampled_from([0, 1, 7, 2**63, 2**64 - 1, 12345678901234567]), max_size=60))
-def test_repeated_keys_equal_counter(values: list[int]) -> None:
-    keys = np.array(values, dtype=np.uint64)
-    counts = collections.Counter(values)
-    assert lsh.repeated(keys).tolist() == [counts[v] >= 2 for v in values]
+def test_equal_keys_are_one_bucket_whatever_their_value(values: list[int]) -> None:
+    # 0 and 2**64 - 1 included: the hash table that finds shared keys must not take either
+    # for an empty slot
+    keys = np.array(values, dtype=np.uint64).reshape(1, -1)
+    pairs, _ = lsh.candidate_pairs(keys, np.arange(len(values)), max_bucket=64)
+    n = len(values)
+    want = [(i, j) for i in range(n) for j in range(i + 1, n) if values[i] == values[j]]
+    assert [tuple(p) for p in pairs.tolist()] == want
 
 
 def test_huge_bucket_is_capped_and_reported() -> None:

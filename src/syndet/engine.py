@@ -207,11 +207,13 @@ class DaskEngine:
     * phase B (:func:`~syndet.pipeline.sign_partition`) runs per partition; band keys (in
       memory) and shingles (in files) stay on the workers, the per-document summary goes to
       the client, which ranks the ids;
-    * buckets: a hash shuffle of ``(band, key, rank)`` triples to reducers, each of which
-      emits the pairs of the buckets it holds with :func:`syndet.lsh.candidate_pairs` (all of
-      a bucket is on one reducer, so the star over huge buckets and its hub, the
-      lowest-ranked member, are the local engine's);
-    * a second shuffle on the pair (packed ranks) drops the pairs found in several bands;
+    * buckets: whole bands go to reducers (the keys are one row per band, so reducer ``j``
+      gets a run of consecutive bands, sliced out of the partitions by one task per worker
+      and reducer, and the corpus's ranks once). Each reducer bands its bands with the
+      local engine's own code (:func:`syndet.pipeline.band_pairs_packed`): a bucket is all
+      on one reducer, so the star over a huge bucket and its hub, the lowest-ranked member,
+      are the local engine's;
+    * a shuffle on the pair (packed ranks) drops the pairs found by several reducers;
     * verification: each pair partition fetches, from every signed partition, the shingles
       of just the documents its pairs need (a join by document that moves each document at
       most once per pair partition, as arrays: no object columns that Dask could turn into
@@ -291,11 +293,22 @@ class DaskEngine:
             self._cluster.close()
         self.client = self._cluster = None
 
-    def _reducers(self, partitions: int) -> int:
-        # A few reducers per worker thread balance the load; more only add tasks (every
-        # shuffle costs partitions x reducers small tasks).
+    def _reducers(self, bands: int) -> int:
+        # A few reducers per worker thread balance the load; more only add tasks (the band
+        # shuffle costs workers x reducers tasks, verification partitions x reducers, since
+        # reducers are also the pair partitions). Each holds one band at least.
         threads = sum(self.client.nthreads().values()) or 1
-        return max(1, min(partitions, 4 * threads))
+        return max(1, min(bands, 4 * threads))
+
+    def _by_worker(self, futures: list[Any]) -> list[tuple[list[str] | None, list[int]]]:
+        """The positions of ``futures`` grouped by a worker that holds each one's result (the
+        worker, or None where none is known), in order within each group."""
+        who = self.client.who_has(futures)
+        groups: dict[str, list[int]] = {}
+        for i, f in enumerate(futures):
+            holders = who.get(f.key) or ("",)
+            groups.setdefault(holders[0], []).append(i)
+        return [([w] if w else None, idx) for w, idx in groups.items()]
 
     def run(
         self, scanner: Scanner, batches: Iterable[pa.Table], seconds: dict[str, float]
@@ -390,25 +403,32 @@ class DaskEngine:
         )
         seconds["collect"] += time.perf_counter() - t0
 
-        # Buckets: shuffle (band, key, rank) to reducers, emit pairs, shuffle pairs to dedupe.
-
+        # Buckets: whole bands to reducers, each bands its own as the local engine does; the
+        # pairs are then shuffled by pair to drop those found by several reducers.
         t0 = time.perf_counter()
-        reducers = self._reducers(len(signed))
-        maps = [
-            submit(_band_split, f, r, reducers, pure=False)
-            for f, r in zip(signed, ranks, strict=True)
-        ]
-        buckets = [
-            submit(
-                _bucket_pairs,
-                [submit(operator.getitem, m, j, pure=False) for m in maps],
-                cfg.lsh.max_bucket,
-                reducers,
-                pure=False,
+        reducers = self._reducers(scanner.bands)
+        # One task per (worker, reducer) cuts the bands out of the partitions the worker holds:
+        # a task per partition and reducer cost more in Dask's overhead than the banding.
+        held = self._by_worker(signed)
+        order = np.concatenate([starts[i] + np.arange(counts[i]) for _, idx in held for i in idx])
+        rank_all = client.scatter(docs.rank[order], broadcast=True, hash=False)
+        buckets = []
+        for b0, b1 in _band_ranges(scanner.bands, reducers):
+            pieces = [
+                submit(
+                    _band_rows,
+                    b0,
+                    b1,
+                    *(signed[i] for i in idx),
+                    workers=where,
+                    allow_other_workers=True,
+                    pure=False,
+                )
+                for where, idx in held
+            ]
+            buckets.append(
+                submit(_band_reduce, pieces, rank_all, cfg.lsh.max_bucket, reducers, pure=False)
             )
-            for j in range(reducers)
-        ]
-        del maps
         pair_parts = [
             submit(
                 _distinct_pairs,
@@ -753,78 +773,37 @@ def _split(dest: np.ndarray, reducers: int, *columns: np.ndarray) -> list[tuple[
     return [tuple(c[order[bounds[j] : bounds[j + 1]]] for c in columns) for j in range(reducers)]
 
 
-def _band_split(
-    res: tuple[SignedPart, list[Skip]], rank: np.ndarray, reducers: int
-) -> list[tuple[np.ndarray, ...]]:
-    """A signed partition's ``(band, key, rank)`` triples, split by the reducer of their
-    bucket (band and key: the keys already mix the band number in)."""
-    keys = res[0].keys
-    bands, n = keys.shape
-    # the shuffle moves every (band, key, rank) of the corpus (82 per document): the smallest
-    # types that hold them (ranks are packed into 32 bits further on anyway)
-    band_type = np.uint8 if bands <= 256 else np.int32
-    band = np.repeat(np.arange(bands, dtype=band_type), n)
-    key = keys.ravel()
-    ranks = np.asarray(rank, dtype=np.uint32)
-    return _split(_reducer_of(key, reducers), reducers, band, key, np.tile(ranks, bands))
+def _band_ranges(bands: int, reducers: int) -> list[tuple[int, int]]:
+    """The bands ``[b0, b1)`` of each reducer: consecutive, as even as can be."""
+    bounds = [j * bands // reducers for j in range(reducers + 1)]
+    return list(itertools.pairwise(bounds))
 
 
-def _bucket_pairs(
-    pieces: list[tuple[np.ndarray, ...]], max_bucket: int, reducers: int
+def _band_rows(b0: int, b1: int, *parts: tuple[SignedPart, list[Skip]]) -> np.ndarray:
+    """The keys of bands ``[b0, b1)`` of some signed partitions, side by side: keys are one row
+    per band, so a reducer's share is a slice of each partition's (and the ranks travel once,
+    not once per band)."""
+    return np.concatenate([p[0].keys[b0:b1] for p in parts], axis=1)
+
+
+def _band_reduce(
+    pieces: list[np.ndarray], rank: np.ndarray, max_bucket: int, reducers: int
 ) -> list[Any]:
-    """Candidate pairs of the buckets on this reducer, as packed ranks ``lo << 32 | hi``, split
-    by the reducer that drops duplicates; and ``[bucket pairs, capped buckets, not expanded]``.
+    """Candidate pairs of some whole bands, as packed ranks ``lo << 32 | hi``, split by the
+    reducer that drops duplicates; and ``[bucket pairs, capped buckets, not expanded]``.
 
-    Buckets go through :func:`syndet.lsh.candidate_pairs` with every ``(band, key, rank)``
-    entry given a dense rank in (document rank, band) order: inside a bucket (one band, each
-    document once) that orders members as their documents' ranks do, so buckets, stars and
-    hubs are exactly the local engine's.
+    ``pieces`` are every signed partition's keys of these bands, in partition order, and
+    ``rank`` the corpus's ranks in the same order: the bands' buckets are all here, and are
+    banded by the local engine's own code (:func:`syndet.pipeline.band_pairs_packed`), so
+    buckets, stars and hubs are exactly the local engine's.
     """
-    band = np.concatenate([p[0] for p in pieces])
-    key = np.concatenate([p[1] for p in pieces])
-    rank = np.concatenate([p[2] for p in pieces])
-    # Only keys held by two entries or more make pairs, and most keys are held by one: one
-    # hash-table pass finds the others, and the rest of the work is done on them alone.
-    from syndet import lsh as lsh_stage
+    from syndet.pipeline import band_pairs_packed
 
-    keep = np.flatnonzero(lsh_stage.repeated(key))
-    band, key, rank = band[keep], key[keep], rank[keep]
-    order = np.lexsort((band, rank))
-    band, key, rank = band[order], key[order], rank[order]
-    if _keys_span_bands(band, key):
-        found = [_entry_pairs(key[m], rank[m], max_bucket) for m in _band_masks(band)]
-    else:
-        # Keys mix their band number in, so in practice a key is one band's: all buckets at once.
-        found = [_entry_pairs(key, rank, max_bucket)]
-    packed = np.concatenate([f[0] for f in found]) if found else np.empty(0, dtype=np.uint64)
-    stats = np.sum([f[1] for f in found], axis=0, dtype=np.int64).reshape(3)
+    bands = pieces[0].shape[0] if pieces else 0
+    with _kernel_slot():
+        packed, st = band_pairs_packed(list(pieces), rank, bands, max_bucket)
+    stats = np.array([st.bucket_pairs, st.capped_buckets, st.pairs_not_expanded], np.int64)
     return [*(p[0] for p in _split(_reducer_of(packed, reducers), reducers, packed)), stats]
-
-
-def _entry_pairs(
-    key: np.ndarray, rank: np.ndarray, max_bucket: int
-) -> tuple[np.ndarray, tuple[int, int, int]]:
-    """Packed rank pairs of the runs of equal keys among entries sorted by rank."""
-    from syndet import lsh as lsh_stage
-
-    pairs, st = lsh_stage.candidate_pairs(
-        key[None, :], np.arange(len(key), dtype=np.int64), max_bucket=max_bucket
-    )
-    lo = rank[pairs[:, 0]].astype(np.uint64)
-    hi = rank[pairs[:, 1]].astype(np.uint64)
-    return (lo << np.uint64(32)) | hi, (st.bucket_pairs, st.capped_buckets, st.pairs_not_expanded)
-
-
-def _keys_span_bands(band: np.ndarray, key: np.ndarray) -> bool:
-    """Whether one key value occurs in two bands (its entries would then form one run)."""
-    # Sorted by key alone: a run of equal keys holding two bands has two neighbours that differ.
-    order = np.argsort(key)
-    k, b = key[order], band[order]
-    return bool(np.any((k[1:] == k[:-1]) & (b[1:] != b[:-1])))
-
-
-def _band_masks(band: np.ndarray) -> list[np.ndarray]:
-    return [band == b for b in np.unique(band)]
 
 
 def _distinct_pairs(pieces: list[np.ndarray]) -> np.ndarray:

@@ -10,11 +10,12 @@ an S-curve whose steepest point is near ``s = (1/b)**(1/r)``. :func:`optimal_par
 ``(b, r)`` with ``b * r <= num_perm`` the way datasketch's ``MinHashLSH`` does: minimise
 ``w_fp * integral_0^t P(s) ds + w_fn * integral_t^1 (1 - P(s)) ds`` for threshold ``t``.
 
-Buckets are found by sorting, not by dictionaries of sets: every band's keys (one 64-bit hash of
-its ``r`` values per document) are sorted together with a document rank, runs of equal keys are
-buckets, and pairs are emitted from the runs by a numba kernel. A bucket larger than
-``max_bucket`` (a thousand copies of one page would give half a million pairs) is expanded as a
-star around its lowest-ranked member instead; the pairs not emitted are counted and reported.
+Buckets are found by sorting, not by dictionaries of sets: the keys of every band (one 64-bit hash
+of its ``r`` values per document) that two documents or more hold (one hash-table pass finds them)
+are sorted, runs of equal keys are buckets, and pairs are emitted from the runs by a numba
+kernel. A bucket larger than ``max_bucket`` (a thousand copies of one page would give half a
+million pairs) is expanded as a star around its lowest-ranked member instead; the pairs not
+emitted are counted and reported.
 """
 
 from __future__ import annotations
@@ -25,7 +26,15 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["CandidateStats", "band_keys", "candidate_pairs", "optimal_params", "probability"]
+__all__ = [
+    "CandidateStats",
+    "band_keys",
+    "candidate_pairs",
+    "optimal_params",
+    "packed_candidates",
+    "pair_rows",
+    "probability",
+]
 
 
 def probability(s: float | np.ndarray, bands: int, rows: int) -> Any:
@@ -70,18 +79,6 @@ def _kernels() -> Any:
     return k.keys, k.count_pairs, k.emit, k.shared_keys
 
 
-def repeated(keys: np.ndarray) -> np.ndarray:
-    """Mask of the entries of a flat key array whose key another entry holds too: the only
-    ones that can make pairs. One pass through an open-addressing table, not a sort (an
-    ``argsort`` of 10 million keys to find the few repeated ones took most of a Dask
-    reducer's time)."""
-    flat = np.ascontiguousarray(keys, dtype=np.uint64).reshape(1, -1)
-    if flat.shape[1] == 0:
-        return np.zeros(0, dtype=bool)
-    shared = _kernels()[3]
-    return np.asarray(shared(flat, np.arange(flat.shape[1], dtype=np.int64))[0], dtype=bool)
-
-
 def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
     """One 64-bit key per band and document: shape ``(bands, documents)``."""
     if bands * rows > signatures.shape[1]:
@@ -109,21 +106,38 @@ def candidate_pairs(
     star hubs and the output do not depend on input order. Row indices are returned, sorted
     by ``(rank[i], rank[j])``.
     """
+    packed, stats = packed_candidates(keys, rank, max_bucket=max_bucket)
+    return pair_rows(packed, rank), stats
+
+
+def pair_rows(packed: np.ndarray, rank: np.ndarray) -> np.ndarray:
+    """Row pairs ``(m, 2)`` of packed rank pairs, in their order."""
+    order_by_rank = np.argsort(np.asarray(rank, dtype=np.int64), kind="stable")
+    lo = (packed >> np.uint64(32)).astype(np.int64)
+    hi = (packed & np.uint64(0xFFFFFFFF)).astype(np.int64)
+    return np.stack([order_by_rank[lo], order_by_rank[hi]], axis=1)
+
+
+def packed_candidates(
+    keys: np.ndarray, rank: np.ndarray, *, max_bucket: int = 64
+) -> tuple[np.ndarray, CandidateStats]:
+    """:func:`candidate_pairs` as their ranks, packed ``rank[i] << 32 | rank[j]`` and sorted
+    (ranks must be below ``2**32``): what the engines merge across band groups and reducers
+    without going back to rows."""
     _, count_pairs, emit, shared_keys = _kernels()
     bands, n = keys.shape
     if n >= 1 << 31:
         raise ValueError("more than 2**31 documents in one banding call")
     rank = np.asarray(rank, dtype=np.int64)
-    order_by_rank = np.argsort(rank, kind="stable")
     # Most keys are held by one document and make no pair: only the others are sorted.
-    shared = shared_keys(keys, order_by_rank)  # any layout: no copy of a view's keys
+    shared = shared_keys(keys)  # any layout: no copy of a view's keys
     parts = []
     bucket_pairs = capped = dropped = 0
     for band in range(bands):
-        # Sort by (key, rank): buckets become runs, members ordered by rank inside each run.
-        members = order_by_rank[shared[band]]
+        # Sort by key: buckets become runs (emit finds each capped bucket's hub by rank).
+        members = np.flatnonzero(shared[band])
         k = keys[band][members]
-        order = np.argsort(k, kind="stable")
+        order = np.argsort(k)
         sorted_keys = k[order]
         sorted_docs = rank[members[order]]
         total, cb, dr = count_pairs(sorted_keys, max_bucket)
@@ -134,14 +148,10 @@ def candidate_pairs(
         capped += cb
         dropped += dr
     packed = np.unique(np.concatenate(parts)) if parts else np.empty(0, dtype=np.uint64)
-    lo = (packed >> np.uint64(32)).astype(np.int64)
-    hi = (packed & np.uint64(0xFFFFFFFF)).astype(np.int64)
-    # Back from ranks to row indices.
-    pairs = np.stack([order_by_rank[lo], order_by_rank[hi]], axis=1)
     stats = CandidateStats(
         bucket_pairs=int(bucket_pairs),
-        candidate_pairs=len(pairs),
+        candidate_pairs=len(packed),
         capped_buckets=int(capped),
         pairs_not_expanded=int(dropped),
     )
-    return pairs, stats
+    return packed, stats

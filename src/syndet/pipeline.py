@@ -1095,12 +1095,26 @@ def _put_keys(spill: Spill, keys: np.ndarray) -> np.ndarray | str:
 def _band_pairs(
     key_parts: list[np.ndarray | str], rank: np.ndarray, bands: int, max_bucket: int
 ) -> tuple[np.ndarray, lsh_stage.CandidateStats]:
-    """:func:`syndet.lsh.candidate_pairs` of the partitions' keys side by side, computed
+    """:func:`syndet.lsh.candidate_pairs` of the partitions' keys side by side (row pairs, as
+    it returns them), computed by :func:`band_pairs_packed`."""
+    packed, stats = band_pairs_packed(key_parts, rank, bands, max_bucket)
+    return lsh_stage.pair_rows(packed, rank), stats
+
+
+def band_pairs_packed(
+    key_parts: list[np.ndarray | str], rank: np.ndarray, bands: int, max_bucket: int
+) -> tuple[np.ndarray, lsh_stage.CandidateStats]:
+    """The distinct candidate pairs of ``bands`` bands as sorted packed ranks
+    ``rank[i] << 32 | rank[j]``, ``rank[i] < rank[j]``, from the partitions' ``(bands, rows)``
+    keys side by side (arrays, or paths of spilled ones), and the bands' stats. Computed
     ``_BAND_GROUP`` bands at a time (each band's buckets are its own; the pairs of all bands
-    are merged as candidate_pairs merges them), so that only those bands' keys are loaded."""
+    are merged as candidate_pairs merges them), so that only those bands' keys are loaded.
+
+    Both engines band with it: the local engine all bands, each Dask reducer the bands it
+    holds, so buckets, stars and hubs (the lowest-ranked member) are the same."""
     n = len(rank)
     if not key_parts or n == 0:
-        return lsh_stage.candidate_pairs(np.empty((bands, n), dtype=np.uint64), rank)
+        return np.empty(0, dtype=np.uint64), lsh_stage.CandidateStats(0, 0, 0, 0)
     found = []
     bucket_pairs = capped = dropped = 0
     for b0 in range(0, bands, _BAND_GROUP):
@@ -1110,24 +1124,18 @@ def _band_pairs(
             keys = np.load(part, mmap_mode="r") if isinstance(part, str) else part
             cols.append(np.array(keys[b0:b1]))
             del keys
-        pairs, stats = lsh_stage.candidate_pairs(
+        packed, stats = lsh_stage.packed_candidates(
             np.concatenate(cols, axis=1), rank, max_bucket=max_bucket
         )
         del cols
-        # packed by rank as candidate_pairs packs them: sorted, they are its order
-        first = rank[pairs[:, 0]].astype(np.uint64)
-        found.append((first << np.uint64(32)) | rank[pairs[:, 1]].astype(np.uint64))
+        found.append(packed)
         bucket_pairs += stats.bucket_pairs
         capped += stats.capped_buckets
         dropped += stats.pairs_not_expanded
-    packed = np.unique(np.concatenate(found))
-    order_by_rank = np.argsort(rank, kind="stable")
-    lo = (packed >> np.uint64(32)).astype(np.int64)
-    hi = (packed & np.uint64(0xFFFFFFFF)).astype(np.int64)
-    pairs = np.stack([order_by_rank[lo], order_by_rank[hi]], axis=1)
-    return pairs, lsh_stage.CandidateStats(
+    packed = found[0] if len(found) == 1 else np.unique(np.concatenate(found))
+    return packed, lsh_stage.CandidateStats(
         bucket_pairs=int(bucket_pairs),
-        candidate_pairs=len(pairs),
+        candidate_pairs=len(packed),
         capped_buckets=int(capped),
         pairs_not_expanded=int(dropped),
     )

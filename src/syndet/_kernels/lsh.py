@@ -66,10 +66,16 @@ def emit(
             j += 1
         m = j - i
         if m > max_bucket:
-            hub = sorted_docs[i]
+            # a star around the lowest-ranked member: the run is in no particular order
+            first = i
             for x in range(i + 1, j):
-                out[pos] = (u64(hub) << u64(32)) | u64(sorted_docs[x])
-                pos += 1
+                if sorted_docs[x] < sorted_docs[first]:
+                    first = x
+            hub = sorted_docs[first]
+            for x in range(i, j):
+                if x != first:
+                    out[pos] = (u64(hub) << u64(32)) | u64(sorted_docs[x])
+                    pos += 1
         else:
             for x in range(i, j):
                 for y in range(x + 1, j):
@@ -86,10 +92,12 @@ def _slot(x: Any, mask: Any) -> Any:
 
 
 @nb.njit(cache=True, parallel=True)
-def shared_keys(keys: np.ndarray, order: np.ndarray) -> Any:
-    """``out[band, i]``: the key of document ``order[i]`` in that band is held by another
-    document too (its bucket has two members or more). Bands in parallel; each counts its
-    keys in an open-addressing table (keys are already well mixed) instead of sorting them.
+def shared_keys(keys: np.ndarray) -> Any:
+    """``out[band, i]``: the key of document ``i`` in that band is held by another document
+    too (its bucket has two members or more). Bands in parallel; each counts its keys in an
+    open-addressing table (keys are already well mixed) instead of sorting them. Documents
+    are read in their own order: reading them by rank, a gather through a permutation, cost
+    as much as the table itself.
     """
     bands, n = keys.shape
     out = np.zeros((bands, n), dtype=np.bool_)
@@ -102,7 +110,7 @@ def shared_keys(keys: np.ndarray, order: np.ndarray) -> Any:
         table = np.zeros(size, dtype=np.uint64)
         count = np.zeros(size, dtype=np.uint8)
         for i in range(n):
-            x = row[order[i]]
+            x = row[i]
             h = _slot(x, mask)
             while count[h] != 0 and table[h] != x:
                 h = (h + u64(1)) & mask
@@ -112,7 +120,7 @@ def shared_keys(keys: np.ndarray, order: np.ndarray) -> Any:
             else:
                 count[h] = 2
         for i in range(n):
-            x = row[order[i]]
+            x = row[i]
             h = _slot(x, mask)
             while table[h] != x or count[h] == 0:
                 h = (h + u64(1)) & mask
