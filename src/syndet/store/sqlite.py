@@ -113,6 +113,15 @@ def _docs_sql(n: int) -> str:
     return f"SELECT {_COLUMNS} FROM docs WHERE id IN ({marks}) ORDER BY id"
 
 
+#: Most shingle parts inserted by one statement (more are inserted row by row).
+_PARTS_PER_INSERT = 64
+
+
+@functools.lru_cache(maxsize=_PARTS_PER_INSERT)
+def _shingles_sql(n: int) -> str:
+    return "INSERT INTO shingles (id, data) VALUES " + ", ".join(["(?, ?)"] * n)
+
+
 @functools.lru_cache(maxsize=64)
 def _parts_sql(n: int) -> str:
     """The shingle parts of ``n`` articles, in order (row id ranges, one per article)."""
@@ -834,10 +843,21 @@ class SQLiteStore:
         if len(data) > _PART << _PARTS_BITS:
             raise IndexStoreError(f"{record.doc_id!r} is too long for the index")
         first = rowid << _PARTS_BITS
-        self._conn.executemany(
-            "INSERT INTO shingles (id, data) VALUES (?, ?)",
-            [(first + p, data[at : at + _PART]) for p, at in enumerate(range(0, len(data), _PART))],
-        )
+        parts = range(0, len(data), _PART)
+        if not parts:
+            return
+        if len(parts) > _PARTS_PER_INSERT:
+            self._conn.executemany(
+                "INSERT INTO shingles (id, data) VALUES (?, ?)",
+                [(first + p, data[at : at + _PART]) for p, at in enumerate(parts)],
+            )
+            return
+        # One statement for all the parts (an article has about nine): executemany steps
+        # and binds a statement per row, which cost more than the rows.
+        values: list[Any] = []
+        for p, at in enumerate(parts):
+            values += (first + p, data[at : at + _PART])
+        self._conn.execute(_shingles_sql(len(parts)), values)
 
     def add_many(self, records: Sequence[Record], keys: np.ndarray) -> None:
         """Bulk insert; ``keys`` is ``(bands, len(records))``. All or nothing."""
