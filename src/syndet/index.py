@@ -632,40 +632,44 @@ class Index:
         """Exact scores and relations of ``doc`` against each candidate, best first."""
         if not records:
             return []
-        from syndet import shingle, verify
-        from syndet.pipeline import verify_pairs
+        from syndet import verify
 
-        # The candidates' sets and their overlaps with the new article's, in one call on this
-        # thread: most candidates share a common phrase or two, and classify reports nothing
-        # below rewritten_min on the larger containment (unless the texts are equal), so
-        # those are dropped before the scan's verifier runs: an exact shortcut, the same
-        # result.
+        # The scan's verifier (pipeline.verify_pairs: overlap, passages, classify) for the
+        # pairs (new, candidate), with its numbers counted in one call on this thread. Most
+        # candidates share a common phrase or two, and classify reports nothing below
+        # rewritten_min on the larger containment (unless the texts are equal), so those are
+        # dropped before the passage walk: an exact shortcut, the same result.
         arrays = [r.shingle_array() for r in records]
-        cand_off = np.zeros(len(arrays) + 1, dtype=np.int64)
-        np.cumsum([len(a) for a in arrays], out=cand_off[1:])
-        cand_seq = np.concatenate(arrays) if len(arrays) > 1 else arrays[0]
-        set_off, cand_sets, inter = _prep_kernels().overlaps(doc.set, cand_off, cand_seq)
-        size_b = np.diff(set_off)
+        off = np.zeros(len(arrays) + 1, dtype=np.int64)
+        np.cumsum([len(a) for a in arrays], out=off[1:])
         same = np.array(
             [r.fingerprint == doc.fingerprint and r.length == doc.length for r in records]
         )
-        cmax = inter / np.maximum(np.minimum(len(doc.set), size_b), 1)
-        keep = np.flatnonzero(same | (cmax >= self.config.verify.rewritten_min))
-        if keep.size == 0:
+        cfg = self.config
+        keep, inter, size_b, cov_a, cov_b, longest = _prep_kernels().verify(
+            doc.seq,
+            doc.set,
+            off,
+            np.concatenate(arrays) if len(arrays) > 1 else arrays[0],
+            same,
+            cfg.verify.rewritten_min,
+            cfg.shingle.k,
+        )
+        if not keep.any():
             return []
-        # Row 0 is the new article, rows 1.. the candidates: the scan's verifier, unchanged.
-        seqs = shingle.ShingleBatch(
-            np.concatenate([[0], cand_off + len(doc.seq)]), np.concatenate([doc.seq, cand_seq])
+        rows = np.flatnonzero(keep)
+        records = [records[i] for i in rows.tolist()]
+        scores = verify.classify_with(
+            cfg.verify,
+            inter[rows],
+            np.full(len(rows), len(doc.set), dtype=np.int64),
+            size_b[rows],
+            same[rows],
+            covered_a=cov_a[rows],
+            covered_b=cov_b[rows],
+            longest=longest[rows],
+            k=cfg.shingle.k,
         )
-        sets = shingle.ShingleBatch(
-            np.concatenate([[0], set_off + len(doc.set)]), np.concatenate([doc.set, cand_sets])
-        )
-        records = [records[i] for i in keep.tolist()]
-        pairs = np.zeros((len(keep), 2), dtype=np.int64)
-        pairs[:, 1] = keep + 1
-        same = same[keep]
-        with _single_thread():  # a few pairs: the scan's kernels on this thread
-            scores = verify_pairs(self.config, pairs, sets, seqs, same)
         cols = {name: scores[name].tolist() for name in _SCORES}
         codes = scores["relation"].tolist()
         out = [

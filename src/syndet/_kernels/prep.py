@@ -22,7 +22,7 @@ from syndet._kernels.lines import BARS, ENDS, _join_doc, line_stats_range
 from syndet._kernels.lsh import band_key
 from syndet._kernels.minhash import affine64_row, legacy_row
 from syndet._kernels.shingle import count_spaces, doc_count, run, sort_unique
-from syndet._kernels.verify import common
+from syndet._kernels.verify import _cover, common
 
 u64 = nb.uint64
 
@@ -189,20 +189,42 @@ def plain_docs(
 
 
 @nb.njit(cache=True)
-def overlaps(doc_set: np.ndarray, off: np.ndarray, seqs: np.ndarray) -> Any:
-    """Shingle sets of stored articles (``seqs[off[i]:off[i + 1]]``, in text order) and how
-    many of their shingles the sorted set ``doc_set`` holds: ``(set_off, sets, inter)``, as
-    :func:`syndet.shingle.unique_shingles` and :func:`syndet.verify.overlap` give them."""
+def verify(
+    doc_seq: np.ndarray,
+    doc_set: np.ndarray,
+    off: np.ndarray,
+    seqs: np.ndarray,
+    same: np.ndarray,
+    rewritten_min: float,
+    k: int,
+) -> Any:
+    """The new article (its shingles in text order and its sorted set) against stored ones
+    (``seqs[off[i]:off[i + 1]]``, in text order): ``(keep, inter, size_b, covered_a,
+    covered_b, longest)``, the numbers :func:`syndet.pipeline.verify_pairs` classifies, as
+    :func:`syndet.verify.overlap` and :func:`~syndet.verify.passages` give them for the pairs
+    (new, stored). Only pairs that can be reported are kept and get passage counts: equal
+    texts (``same``) and those with ``rewritten_min`` of the smaller set shared."""
     n = off.shape[0] - 1
     work = seqs.copy()
-    set_off = np.empty(n + 1, dtype=np.int64)
-    set_off[0] = 0
-    for d in range(n):
-        set_off[d + 1] = set_off[d] + sort_unique(work, off[d], off[d + 1])
-    sets = np.empty(set_off[n], dtype=np.uint64)
+    keep = np.zeros(n, dtype=np.bool_)
     inter = np.zeros(n, dtype=np.int64)
+    size_b = np.zeros(n, dtype=np.int64)
+    cov_a = np.zeros(n, dtype=np.int64)
+    cov_b = np.zeros(n, dtype=np.int64)
+    longest = np.zeros(n, dtype=np.int64)
+    m = doc_set.shape[0]
     for d in range(n):
-        size = set_off[d + 1] - set_off[d]
-        sets[set_off[d] : set_off[d + 1]] = work[off[d] : off[d] + size]
-        inter[d] = common(doc_set, 0, doc_set.shape[0], sets, set_off[d], set_off[d + 1])
-    return set_off, sets, inter
+        a, b = off[d], off[d + 1]
+        size = sort_unique(work, a, b)  # the stored article's set, at work[a:a + size]
+        c = common(doc_set, 0, m, work, a, a + size)
+        size_b[d] = size
+        inter[d] = c
+        if not same[d] and c / max(min(m, size), 1) < rewritten_min:
+            continue
+        keep[d] = True
+        ca, la = _cover(doc_seq, 0, doc_seq.shape[0], work, a, a + size, k)
+        cb, lb = _cover(seqs, a, b, doc_set, 0, m, k)
+        cov_a[d] = ca
+        cov_b[d] = cb
+        longest[d] = max(la, lb)
+    return keep, inter, size_b, cov_a, cov_b, longest
