@@ -469,8 +469,8 @@ class Index:
             ),
             self._stage_args,
         )
-        odd = np.flatnonzero(full_len < 0)
-        if odd.size:
+        if len(full_len) and full_len.min() < 0:  # lines left to the one-line rules
+            odd = np.flatnonzero(full_len < 0)
             with _single_thread():  # the reference's kernels may start numba's threads
                 full_off, full, auth_off, auth = self._odd_lines(
                     odd, offsets, data, doc_offsets, starts, (full_len, full), (auth_len, auth)
@@ -969,6 +969,9 @@ def _prep_kernels() -> Any:
 def _utf8(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """Offsets (int64) and UTF-8 bytes of a few texts (``None`` is an empty text), as
     :func:`syndet.normalize._string_buffers` gives them for an Arrow array of the texts."""
+    if len(texts) == 1 and isinstance(texts[0], str):  # an add or a query
+        blob = texts[0].encode("utf-8")
+        return np.array([0, len(blob)], dtype=np.int64), np.frombuffer(blob, dtype=np.uint8)
     encoded = []
     for text in texts:
         if text is None:
@@ -978,13 +981,8 @@ def _utf8(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         else:
             raise TypeError(f"text must be a str, not {type(text).__name__}")
     offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
-    if len(encoded) == 1:
-        offsets[1] = len(encoded[0])
-        blob = encoded[0]
-    else:
-        np.cumsum([len(e) for e in encoded], out=offsets[1:])
-        blob = b"".join(encoded)
-    return offsets, np.frombuffer(blob, dtype=np.uint8)
+    np.cumsum([len(e) for e in encoded], out=offsets[1:])
+    return offsets, np.frombuffer(b"".join(encoded), dtype=np.uint8)
 
 
 def _arrow_of(offsets: np.ndarray, data: np.ndarray) -> pa.Array:

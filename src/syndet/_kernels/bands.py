@@ -180,3 +180,15 @@ def recent_pairs(
     out = out[:at]
     out.sort()
     return out
+
+
+@nb.njit(cache=True)
+def distinct_shorts(keys: np.ndarray) -> Any:
+    """The top 32 bits of each 64-bit band key, each value once, sorted (as uint64)."""
+    out = np.sort(keys >> u64(32))
+    m = 0
+    for i in range(out.shape[0]):
+        if m == 0 or out[i] != out[m - 1]:
+            out[m] = out[i]
+            m += 1
+    return out[:m]

@@ -141,7 +141,8 @@ def _short_keys(keys: np.ndarray) -> np.ndarray:
 
 def _distinct_shorts(keys: np.ndarray) -> np.ndarray:
     """An article's short band keys, each once, sorted (uint64)."""
-    return np.unique(_short_keys(keys))
+    out: np.ndarray = _band_kernels().distinct_shorts(np.ascontiguousarray(keys, dtype=np.uint64))
+    return out
 
 
 def _pack(shorts: np.ndarray, docs: np.ndarray) -> np.ndarray:
