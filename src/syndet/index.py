@@ -533,8 +533,8 @@ class Index:
         if isinstance(texts, list):  # a few: on this thread, in one kernel call after this
             offsets, data = _utf8(texts)
             table, exp = normalize._tables()
-            kernel, _ = normalize._kernels()
-            norm_off, norm, _, slow = kernel(offsets, data, table, exp, normalize._fast_ascii(), 1)
+            kernel = _normalize_kernels().normalize_serial
+            norm_off, norm, _, slow = kernel(offsets, data, table, exp, normalize._fast_ascii())
             if slow:  # a text for the reference normalization
                 with _single_thread():
                     batch = normalize.normalize_batch(_arrow_of(offsets, data))
@@ -957,6 +957,13 @@ def _threads_for(texts: list[str] | pa.Array) -> Any:
     from contextlib import nullcontext
 
     return _single_thread() if isinstance(texts, list) else nullcontext()
+
+
+@functools.lru_cache(maxsize=1)
+def _normalize_kernels() -> Any:
+    from syndet._kernels import normalize
+
+    return normalize
 
 
 @functools.lru_cache(maxsize=1)
