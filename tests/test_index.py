@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pytest
@@ -347,13 +348,17 @@ def test_create_false_refuses_a_missing_redis_index(redis_url: str) -> None:
         {"line_filter": False},
         {"strip_credits": False, "line_filter": False},
         {"strip_galleries": False},
+        {"strip_credits": False, "strip_quotes": False, "line_filter": False,
+         "strip_galleries": False},
+        {"scheme": "legacy"},
     ],
-    ids=["all", "no-quotes", "no-filter", "quotes-only", "no-galleries"],
-)
-def test_line_path_equals_batch_path(corpus: dict[str, str], rules: dict[str, bool]) -> None:
+    ids=["all", "no-quotes", "no-filter", "quotes-only", "no-galleries", "plain", "legacy"],
+)  # fmt: skip
+def test_line_path_equals_batch_path(corpus: dict[str, str], rules: dict[str, Any]) -> None:
     """A few texts go through the line kernel on one thread with the lines it leaves out done
-    by the one-line Python rules, a batch through the scan's own phase A: both give the same
-    fingerprints, shingles, band keys and refusals, a chunk or a single text at a time."""
+    by the one-line Python rules, then the rest of the stages in one kernel call, a batch
+    through the scan's own phase A and stages: both give the same fingerprints, shingles,
+    band keys and refusals, a chunk or a single text at a time."""
     import numpy as np
 
     from syndet.index import _SMALL
@@ -384,7 +389,11 @@ def test_line_path_equals_batch_path(corpus: dict[str, str], rules: dict[str, bo
         *demo,
     ]
     assert len(demo) > 10  # real-looking articles: datelines, credits, quotes
-    config = replace(SCAN_LIKE, boilerplate=replace(SCAN_LIKE.boilerplate, **rules))
+    rules = dict(rules)
+    minhash = replace(SCAN_LIKE.minhash, scheme=rules.pop("scheme", SCAN_LIKE.minhash.scheme))
+    config = replace(
+        SCAN_LIKE, boilerplate=replace(SCAN_LIKE.boilerplate, **rules), minhash=minhash
+    )
     with Index(None, config) as index:
         batch_reasons, batch_docs = index._prepare(pa.array(texts, pa.large_string()))
         chunks = [(i, texts[i : i + _SMALL]) for i in range(0, len(texts), _SMALL)]

@@ -344,12 +344,16 @@ def gallery_lines(
     )
 
 
+#: Words a line needs to be searched for caption counters (two of them take about 20).
+CAPTION_MIN_WORDS = 20
+
+
 def caption_counter_lines(
     offsets: np.ndarray,
     data: np.ndarray,
     words: np.ndarray,
     *,
-    min_words: int = 20,
+    min_words: int = CAPTION_MIN_WORDS,
     parallel: bool = True,
 ) -> np.ndarray:
     """Normalized lines (Arrow layout: ``offsets`` into the UTF-8 ``data``) holding two or

@@ -32,6 +32,7 @@ the index small; ``benchmarks/RESULTS.md`` has the measured trade-off.
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import threading
@@ -326,6 +327,18 @@ class Index:
         self._plain = not (
             bp.strip_credits or bp.strip_quotes or bp.line_filter or bp.strip_galleries
         )
+        from syndet.minhash import permutations
+
+        mh = self.config.minhash
+        # the arguments of the one-thread kernels' stages after normalization
+        self._stage_args = (
+            self.config.shingle.k,
+            np.uint64(self.config.shingle.seed),
+            *permutations(mh.num_perm, mh.seed, mh.scheme),
+            mh.scheme == "legacy",
+            self.bands,
+            self.rows,
+        )
 
     def _open_settings(self, config: Config | None, *, create: bool) -> Config:
         stored = self._store.settings()
@@ -371,8 +384,8 @@ class Index:
     def _prepare(self, texts: pa.Array | list[str]) -> tuple[list[str], list[_Doc | None]]:
         """Each text through the scan's stages; ``None`` and the reason for unusable texts."""
         if isinstance(texts, list):
-            if len(texts) <= _SMALL and not self._plain:
-                return self._prepare_lines(texts)
+            if len(texts) <= _SMALL:
+                return self._prepare_plain(texts) if self._plain else self._prepare_lines(texts)
             texts = _as_arrow(texts)
         if self._plain:
             return self._prepare_plain(texts)
@@ -425,64 +438,50 @@ class Index:
         go instead through the same rules as Python patterns compiled once
         (:func:`syndet.boilerplate.strip_credits_line` and its siblings, tested equal to the
         Arrow functions), and are spliced in as the scan splices its reference's lines. The
-        rest is the scan's: fingerprints of all the normalized lines, the authored text of the
-        lines the line filter keeps (the tests compare both paths).
+        rest is the scan's, in one more kernel call (:mod:`syndet._kernels.prep`): fingerprints
+        of all the normalized lines, the authored text of the lines the line filter keeps, its
+        shingles, signature, band keys and shingle set (the tests compare both paths).
         """
-        import pyarrow as pa
-
         from syndet import _lines, normalize
+        from syndet.boilerplate import CAPTION_MIN_WORDS
 
-        for text in texts:
-            if text is not None and not isinstance(text, str):
-                raise TypeError(f"text must be a str, not {type(text).__name__}")
         bp = self.config.boilerplate
-        k = _lines._kernels()
+        offsets, data = _utf8(texts)
         table, exp = normalize._tables()
-        offsets, data = normalize._string_buffers(pa.array(texts, type=pa.large_string()))
-        doc_offsets, starts, full_len, auth_len, flags, full, auth = k.read_lines(
-            offsets,
-            data,
-            table,
-            exp,
-            normalize._fast_ascii(),
-            bp.strip_credits,
-            bp.strip_quotes,
-            bp.line_filter,
-            1,
-        )
-        odd = np.flatnonzero(full_len < 0)
-        if odd.size:
-            full_off, full, auth_off, auth = self._odd_lines(
-                odd, offsets, data, doc_offsets, starts, (full_len, full), (auth_len, auth)
+        doc_offsets, starts, full_len, auth_len, flags, full, auth = (
+            _lines._kernels().read_lines_serial(
+                offsets,
+                data,
+                table,
+                exp,
+                normalize._fast_ascii(),
+                bp.strip_credits,
+                bp.strip_quotes,
+                bp.line_filter,
             )
+        )
+        rules = (
+            flags,
+            doc_offsets,
+            (
+                bp.line_filter,
+                bp.strip_galleries,
+                bp.gallery_min_words,
+                bp.gallery_gap,
+                CAPTION_MIN_WORDS,
+            ),
+            self._stage_args,
+        )
+        if len(full_len) and full_len.min() < 0:  # lines left to the one-line rules
+            odd = np.flatnonzero(full_len < 0)
+            with _single_thread():  # the reference's kernels may start numba's threads
+                full_off, full, auth_off, auth = self._odd_lines(
+                    odd, offsets, data, doc_offsets, starts, (full_len, full), (auth_len, auth)
+                )
+            out = _prep_kernels().from_lines(full_off, full, auth_off, auth, False, *rules)
         else:
-            full_off = np.zeros(len(full_len) + 1, dtype=np.int64)
-            np.cumsum(full_len, out=full_off[1:])
-            auth_off = np.zeros(len(auth_len) + 1, dtype=np.int64)
-            np.cumsum(auth_len, out=auth_off[1:])
-        words, line_hash, fps, lengths = k.line_stats(full_off, full, doc_offsets, 1)
-        keep = np.ones(len(words), dtype=bool)
-        if bp.line_filter:  # boilerplate.cheap_filter, from the kernel's raw-text flags
-            ends = (flags & k.ENDS) != 0
-            keep = ~(((words > 0) & (words <= 3) & ~ends) | ((flags & k.BARS) != 0))
-        if bp.strip_galleries:
-            keep &= ~_lines.gallery_mask(
-                line_hash,
-                words,
-                doc_offsets,
-                auth_off,
-                auth,
-                min_words=bp.gallery_min_words,
-                gap=bp.gallery_gap,
-                parallel=False,
-            )
-        own_off, own, _ = _lines.join_lines_words(auth_off, auth, keep, doc_offsets)
-        return self._stages(
-            normalize.NormalizedBatch(own_off, own),
-            fps.tolist(),
-            lengths.tolist(),
-            " of its own text (quotes, credits and chrome removed)",
-        )
+            out = _prep_kernels().from_lines(full_len, full, auth_len, auth, True, *rules)
+        return self._docs(out, " of its own text (quotes, credits and chrome removed)")
 
     def _odd_lines(
         self,
@@ -524,7 +523,7 @@ class Index:
         auth_off, auth_data = k.splice(auth[0], auth[1], odd, norm.offsets[m:], norm.data)
         return full_off, full_data, auth_off, auth_data
 
-    def _prepare_plain(self, texts: pa.Array) -> tuple[list[str], list[_Doc | None]]:
+    def _prepare_plain(self, texts: pa.Array | list[str]) -> tuple[list[str], list[_Doc | None]]:
         """The same stages when no boilerplate rule is on: whole texts, no per-line work.
 
         About three times faster per article than going through lines, with equal results
@@ -534,18 +533,26 @@ class Index:
         from syndet import normalize
         from syndet._hashing import xxh64_ranges
 
+        if isinstance(texts, list):  # a few: on this thread, in one kernel call after this
+            offsets, data = _utf8(texts)
+            table, exp = normalize._tables()
+            kernel = _normalize_kernels().normalize_serial
+            norm_off, norm, _, slow = kernel(offsets, data, table, exp, normalize._fast_ascii())
+            if slow:  # a text for the reference normalization
+                with _single_thread():
+                    batch = normalize.normalize_batch(_arrow_of(offsets, data))
+                norm_off, norm = batch.offsets, batch.data
+            return self._docs(_prep_kernels().plain_docs(norm_off, norm, self._stage_args), "")
         norm = normalize.normalize_batch(texts)
-        fps = xxh64_ranges(norm.offsets, norm.data).tolist()
-        return self._stages(norm, fps, np.diff(norm.offsets).tolist(), "")
+        return self._stages(norm, xxh64_ranges(norm.offsets, norm.data), "")
 
     def _stages(
-        self, norm: Any, fps: list[int], lengths: list[int], whose: str
+        self, norm: Any, fps: np.ndarray, whose: str
     ) -> tuple[list[str], list[_Doc | None]]:
         """Shingles, signatures and band keys of normalized texts; reasons for unusable ones."""
         from syndet import lsh, minhash, shingle
 
         cfg = self.config
-        words = norm.word_counts().tolist()
         sh = shingle.shingle_batch(norm.offsets, norm.data, cfg.shingle.k, cfg.shingle.seed)
         sig = minhash.signature_batch(
             sh.offsets,
@@ -556,17 +563,45 @@ class Index:
         )
         keys = lsh.band_keys(sig, self.bands, self.rows)
         sets = shingle.unique_shingles(sh)
-        reasons = [""] * len(words)
+        lengths = np.diff(norm.offsets)
+        out = (
+            fps,
+            lengths,
+            norm.word_counts(),
+            sh.offsets,
+            sh.hashes,
+            keys,
+            sets.offsets,
+            sets.hashes,
+        )
+        return self._docs(out, whose)
+
+    def _docs(self, out: tuple[np.ndarray, ...], whose: str) -> tuple[list[str], list[_Doc | None]]:
+        """Each text's :class:`_Doc`, or the reason it cannot be used, from its stages'
+        output ``(fingerprints, lengths, words, seq_off, seq, keys, set_off, sets)``."""
+        fps, lengths, words, seq_off, seq, keys, set_off, sets = out
+        k = self.config.shingle.k
+        fp_list, len_list = fps.tolist(), lengths.tolist()
+        so, to = seq_off.tolist(), set_off.tolist()
+        reasons = [""] * len(fp_list)
         docs: list[_Doc | None] = []
-        for i, w in enumerate(words):
-            if w >= cfg.shingle.k:
-                docs.append(_Doc(fps[i], lengths[i], keys[:, i], sh.doc(i), sets.doc(i)))
+        for i, w in enumerate(words.tolist()):
+            if w >= k:
+                docs.append(
+                    _Doc(
+                        fp_list[i],
+                        len_list[i],
+                        keys[:, i],
+                        seq[so[i] : so[i + 1]],
+                        sets[to[i] : to[i + 1]],
+                    )
+                )
             else:
                 docs.append(None)
                 reasons[i] = (
                     "no words left after normalization (empty document)"
-                    if lengths[i] == 0
-                    else f"only {w} words{whose}; shingles need k={cfg.shingle.k}"
+                    if len_list[i] == 0
+                    else f"only {w} words{whose}; shingles need k={k}"
                 )
         return reasons, docs
 
@@ -585,52 +620,59 @@ class Index:
 
         cfg = self.config.minhash
         hashes = record.shingle_array()
-        sig = minhash.signature_batch(
-            np.array([0, len(hashes)], dtype=np.int64),
-            hashes,
-            num_perm=cfg.num_perm,
-            seed=cfg.seed,
-            scheme=cfg.scheme,
-        )
-        keys: np.ndarray = lsh.band_keys(sig, self.bands, self.rows)[:, 0]
+        with _single_thread():
+            sig = minhash.signature_batch(
+                np.array([0, len(hashes)], dtype=np.int64),
+                hashes,
+                num_perm=cfg.num_perm,
+                seed=cfg.seed,
+                scheme=cfg.scheme,
+            )
+            keys: np.ndarray = lsh.band_keys(sig, self.bands, self.rows)[:, 0]
         return keys
 
     def _verify(self, doc: _Doc, records: list[Record]) -> list[Match]:
         """Exact scores and relations of ``doc`` against each candidate, best first."""
         if not records:
             return []
-        from syndet import shingle, verify
-        from syndet.pipeline import verify_pairs
+        from syndet import verify
 
-        # Row 0 is the new article, rows 1.. the candidates: the scan's verifier, unchanged.
+        # The scan's verifier (pipeline.verify_pairs: overlap, passages, classify) for the
+        # pairs (new, candidate), with its numbers counted in one call on this thread. Most
+        # candidates share a common phrase or two, and classify reports nothing below
+        # rewritten_min on the larger containment (unless the texts are equal), so those are
+        # dropped before the passage walk: an exact shortcut, the same result.
         arrays = [r.shingle_array() for r in records]
-        lens = [len(doc.seq), *(len(a) for a in arrays)]
-        seq_offsets = np.zeros(len(lens) + 1, dtype=np.int64)
-        np.cumsum(lens, out=seq_offsets[1:])
-        seqs = shingle.ShingleBatch(seq_offsets, np.concatenate([doc.seq, *arrays]))
-        sets = shingle.unique_shingles(seqs)
+        off = np.zeros(len(arrays) + 1, dtype=np.int64)
+        np.cumsum([len(a) for a in arrays], out=off[1:])
         same = np.array(
             [r.fingerprint == doc.fingerprint and r.length == doc.length for r in records]
         )
-        pairs = np.zeros((len(records), 2), dtype=np.int64)
-        pairs[:, 1] = np.arange(1, len(records) + 1)
-        inter, size_a, size_b = verify.overlap(sets.offsets, sets.hashes, pairs)
-        # Most candidates share a common phrase or two. classify reports nothing below
-        # rewritten_min on the larger containment (unless the texts are equal), so those are
-        # dropped before the passage walk: an exact shortcut, the same result.
-        cmax = inter / np.maximum(np.minimum(size_a, size_b), 1)
-        keep = np.flatnonzero(same | (cmax >= self.config.verify.rewritten_min))
-        if keep.size == 0:
-            return []
-        records = [records[i] for i in keep.tolist()]
-        pairs, inter, size_a, size_b, same = (
-            pairs[keep],
-            inter[keep],
-            size_a[keep],
-            size_b[keep],
-            same[keep],
+        cfg = self.config
+        keep, inter, size_b, cov_a, cov_b, longest = _prep_kernels().verify(
+            doc.seq,
+            doc.set,
+            off,
+            np.concatenate(arrays) if len(arrays) > 1 else arrays[0],
+            same,
+            cfg.verify.rewritten_min,
+            cfg.shingle.k,
         )
-        scores = verify_pairs(self.config, pairs, sets, seqs, same)
+        if not keep.any():
+            return []
+        rows = np.flatnonzero(keep)
+        records = [records[i] for i in rows.tolist()]
+        scores = verify.classify_with(
+            cfg.verify,
+            inter[rows],
+            np.full(len(rows), len(doc.set), dtype=np.int64),
+            size_b[rows],
+            same[rows],
+            covered_a=cov_a[rows],
+            covered_b=cov_b[rows],
+            longest=longest[rows],
+            k=cfg.shingle.k,
+        )
         cols = {name: scores[name].tolist() for name in _SCORES}
         codes = scores["relation"].tolist()
         out = [
@@ -683,7 +725,10 @@ class Index:
         not matched against. A text with fewer than ``k`` words (after normalization) cannot
         be matched and raises :class:`~syndet.errors.BadDocumentError`; nothing is stored.
         """
-        with self._lock, _single_thread():
+        # No _single_thread() here: one article's stages run in kernels that never start
+        # numba's threads, and the few steps that might (odd lines, the verifier, an old
+        # version's keys) ask for one thread themselves.
+        with self._lock:
             doc = self._one(text)
             record = self._record(doc_id, doc, published, source)
             return self._store.add(
@@ -700,7 +745,7 @@ class Index:
 
         A text with fewer than ``k`` words raises :class:`~syndet.errors.BadDocumentError`.
         """
-        with self._lock, _single_thread():
+        with self._lock:
             doc = self._one(text)
             return self._verify(doc, self._store.candidates(doc.keys, self._max_bucket))
 
@@ -915,6 +960,47 @@ def _threads_for(texts: list[str] | pa.Array) -> Any:
     from contextlib import nullcontext
 
     return _single_thread() if isinstance(texts, list) else nullcontext()
+
+
+@functools.lru_cache(maxsize=1)
+def _normalize_kernels() -> Any:
+    from syndet._kernels import normalize
+
+    return normalize
+
+
+@functools.lru_cache(maxsize=1)
+def _prep_kernels() -> Any:
+    from syndet._kernels import prep
+
+    return prep
+
+
+def _utf8(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Offsets (int64) and UTF-8 bytes of a few texts (``None`` is an empty text), as
+    :func:`syndet.normalize._string_buffers` gives them for an Arrow array of the texts."""
+    if len(texts) == 1 and isinstance(texts[0], str):  # an add or a query
+        blob = texts[0].encode("utf-8")
+        return np.array([0, len(blob)], dtype=np.int64), np.frombuffer(blob, dtype=np.uint8)
+    encoded = []
+    for text in texts:
+        if text is None:
+            encoded.append(b"")
+        elif isinstance(text, str):
+            encoded.append(text.encode("utf-8"))
+        else:
+            raise TypeError(f"text must be a str, not {type(text).__name__}")
+    offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+    np.cumsum([len(e) for e in encoded], out=offsets[1:])
+    return offsets, np.frombuffer(b"".join(encoded), dtype=np.uint8)
+
+
+def _arrow_of(offsets: np.ndarray, data: np.ndarray) -> pa.Array:
+    import pyarrow as pa
+
+    return pa.LargeStringArray.from_buffers(
+        len(offsets) - 1, pa.py_buffer(offsets), pa.py_buffer(data)
+    )
 
 
 def _as_arrow(texts: Sequence[str] | pa.Array) -> pa.Array:

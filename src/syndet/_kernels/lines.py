@@ -523,6 +523,40 @@ def _count_nl(data: np.ndarray, a: int, b: int) -> int:
     return c
 
 
+@nb.njit(cache=True)
+def read_lines_serial(
+    offsets: np.ndarray,
+    data: np.ndarray,
+    table: np.ndarray,
+    exp: np.ndarray,
+    fast_ascii: bool,
+    credits: bool,
+    quotes: bool,
+    cards: bool,
+) -> Any:
+    """:func:`read_lines` on the calling thread, in one piece (what it does for a small
+    batch): no thread pool is involved, so a caller with one article need not ask numba
+    for one thread first."""
+    n = offsets.shape[0] - 1
+    doc_offsets = np.empty(n + 1, dtype=np.int64)
+    doc_offsets[0] = 0
+    for d in range(n):
+        doc_offsets[d + 1] = doc_offsets[d] + _count_nl(data, offsets[d], offsets[d + 1]) + 1
+    lines = doc_offsets[n]
+    starts = np.empty(lines, dtype=np.int64)
+    full_len = np.empty(lines, dtype=np.int64)
+    auth_len = np.empty(lines, dtype=np.int64)
+    flags = np.empty(lines, dtype=np.uint8)
+    size = offsets[n] - offsets[0] + SLACK
+    full = np.empty(size, dtype=np.uint8)
+    auth = np.empty(size, dtype=np.uint8)
+    tf, ta = _run(
+        offsets, data, table, exp, fast_ascii, credits, quotes, cards, doc_offsets,
+        starts, full_len, auth_len, flags, full, auth, 0, 0, n,
+    )  # fmt: skip
+    return doc_offsets, starts, full_len, auth_len, flags, full[:tf], auth[:ta]
+
+
 @nb.njit(cache=True, parallel=True, nogil=True)
 def read_lines(
     offsets: np.ndarray,
@@ -546,13 +580,11 @@ def read_lines(
     if offsets[n] - offsets[0] < SERIAL_BYTES:
         chunks = 1
     chunks = max(min(chunks, n), 1)
-    per_doc = np.empty(n, dtype=np.int64)
     if chunks == 1:
-        for d in range(n):
-            per_doc[d] = _count_nl(data, offsets[d], offsets[d + 1]) + 1
-    else:
-        for d in nb.prange(n):
-            per_doc[d] = _count_nl(data, offsets[d], offsets[d + 1]) + 1
+        return read_lines_serial(offsets, data, table, exp, fast_ascii, credits, quotes, cards)
+    per_doc = np.empty(n, dtype=np.int64)
+    for d in nb.prange(n):
+        per_doc[d] = _count_nl(data, offsets[d], offsets[d + 1]) + 1
     doc_offsets = np.empty(n + 1, dtype=np.int64)
     doc_offsets[0] = 0
     for d in range(n):
@@ -573,18 +605,11 @@ def read_lines(
     auth = np.empty(size, dtype=np.uint8)
     used_f = np.zeros(chunks, dtype=np.int64)
     used_a = np.zeros(chunks, dtype=np.int64)
-    if chunks == 1:
-        used_f[0], used_a[0] = _run(
+    for c in nb.prange(chunks):
+        used_f[c], used_a[c] = _run(
             offsets, data, table, exp, fast_ascii, credits, quotes, cards, doc_offsets,
-            starts, full_len, auth_len, flags, full, auth, 0, 0, n,
+            starts, full_len, auth_len, flags, full, auth, regions[c], bounds[c], bounds[c + 1],
         )  # fmt: skip
-    else:
-        for c in nb.prange(chunks):
-            used_f[c], used_a[c] = _run(
-                offsets, data, table, exp, fast_ascii, credits, quotes, cards, doc_offsets,
-                starts, full_len, auth_len, flags, full, auth, regions[c], bounds[c],
-                bounds[c + 1],
-            )  # fmt: skip
     tf = used_f[0]
     ta = used_a[0]
     for c in range(1, chunks):  # in order: a run only moves down onto space already free
@@ -714,29 +739,46 @@ def line_stats(off: np.ndarray, data: np.ndarray, doc_offsets: np.ndarray, chunk
     lens = np.empty(n, dtype=np.int64)
     chunks = max(min(chunks, n), 1)
     for c in nb.prange(chunks):
-        lo = (n * c) // chunks
-        hi = (n * (c + 1)) // chunks
-        most = 0
-        for d in range(lo, hi):
-            t = off[doc_offsets[d + 1]] - off[doc_offsets[d]]
-            t += doc_offsets[d + 1] - doc_offsets[d]
-            most = max(most, t)
-        scratch = np.empty(most + 1, dtype=np.uint8)
-        for d in range(lo, hi):
-            p = 0
-            for line in range(doc_offsets[d], doc_offsets[d + 1]):
-                a, b = off[line], off[line + 1]
-                hashes[line] = xxh64(data, a, b, u64(0))
-                if b > a:
-                    words[line] = _spaces(data, a, b) + 1
-                    if p > 0:
-                        scratch[p] = SPACE
-                        p += 1
-                    move_bytes(scratch, p, data, a, b - a)
-                    p += b - a
-            fps[d] = xxh64(scratch, 0, p, u64(0))
-            lens[d] = p
+        line_stats_range(
+            off, data, doc_offsets, (n * c) // chunks, (n * (c + 1)) // chunks,
+            words, hashes, fps, lens,
+        )  # fmt: skip
     return words, hashes, fps, lens
+
+
+@nb.njit(cache=True)
+def line_stats_range(
+    off: np.ndarray,
+    data: np.ndarray,
+    doc_offsets: np.ndarray,
+    lo: int,
+    hi: int,
+    words: np.ndarray,
+    hashes: np.ndarray,
+    fps: np.ndarray,
+    lens: np.ndarray,
+) -> None:
+    """:func:`line_stats` of documents ``lo..hi-1``, written into the given arrays."""
+    most = 0
+    for d in range(lo, hi):
+        t = off[doc_offsets[d + 1]] - off[doc_offsets[d]]
+        t += doc_offsets[d + 1] - doc_offsets[d]
+        most = max(most, t)
+    scratch = np.empty(most + 1, dtype=np.uint8)
+    for d in range(lo, hi):
+        p = 0
+        for line in range(doc_offsets[d], doc_offsets[d + 1]):
+            a, b = off[line], off[line + 1]
+            hashes[line] = xxh64(data, a, b, u64(0))
+            if b > a:
+                words[line] = _spaces(data, a, b) + 1
+                if p > 0:
+                    scratch[p] = SPACE
+                    p += 1
+                move_bytes(scratch, p, data, a, b - a)
+                p += b - a
+        fps[d] = xxh64(scratch, 0, p, u64(0))
+        lens[d] = p
 
 
 @nb.njit(cache=True, parallel=True)

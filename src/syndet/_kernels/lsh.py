@@ -20,14 +20,20 @@ def keys(sig: np.ndarray, bands: int, rows: int) -> Any:
     out = np.empty((bands, n), dtype=np.uint64)
     for d in nb.prange(n):
         for band in range(bands):
-            # Mix the band number in so equal values in different bands never collide.
-            h = u64(0x9E3779B97F4A7C15) * u64(band + 1)
-            for j in range(band * rows, (band + 1) * rows):
-                h ^= sig[d, j]
-                h *= u64(0xBF58476D1CE4E5B9)
-                h ^= h >> u64(31)
-            out[band, d] = h
+            out[band, d] = band_key(sig[d], band, rows)
     return out
+
+
+@nb.njit(cache=True, inline="always")
+def band_key(row: np.ndarray, band: int, rows: int) -> Any:
+    """The key of one band of one signature row."""
+    # Mix the band number in so equal values in different bands never collide.
+    h = u64(0x9E3779B97F4A7C15) * u64(band + 1)
+    for j in range(band * rows, (band + 1) * rows):
+        h ^= row[j]
+        h *= u64(0xBF58476D1CE4E5B9)
+        h ^= h >> u64(31)
+    return h
 
 
 @nb.njit(cache=True)

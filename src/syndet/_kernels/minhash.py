@@ -71,14 +71,19 @@ def affine64(offsets: np.ndarray, hashes: np.ndarray, a: np.ndarray, b: np.ndarr
 @nb.njit(cache=True, parallel=True)
 def legacy(offsets: np.ndarray, hashes: np.ndarray, a: np.ndarray, b: np.ndarray) -> Any:
     n = offsets.shape[0] - 1
-    p = a.shape[0]
-    prime = u64((1 << 61) - 1)
-    sig = np.full((n, p), u64((1 << 32) - 1), dtype=np.uint64)
+    sig = np.full((n, a.shape[0]), u64((1 << 32) - 1), dtype=np.uint64)
     for d in nb.prange(n):
-        row = sig[d]
-        for i in range(offsets[d], offsets[d + 1]):
-            h = hashes[i]
-            for j in range(p):
-                v = ((a[j] * h + b[j]) % prime) & u64(0xFFFFFFFF)
-                row[j] = min(row[j], v)
+        legacy_row(hashes, offsets[d], offsets[d + 1], a, b, sig[d])
     return sig
+
+
+@nb.njit(cache=True, inline="always")
+def legacy_row(
+    hashes: np.ndarray, i: int, end: int, a: np.ndarray, b: np.ndarray, row: Any
+) -> None:
+    prime = u64((1 << 61) - 1)
+    for k in range(i, end):
+        h = hashes[k]
+        for j in range(a.shape[0]):
+            v = ((a[j] * h + b[j]) % prime) & u64(0xFFFFFFFF)
+            row[j] = min(row[j], v)

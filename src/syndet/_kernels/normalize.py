@@ -337,6 +337,8 @@ def normalize(
     if offsets[n] - offsets[0] < SERIAL_BYTES:
         chunks = 1
     chunks = max(min(chunks, n), 1)
+    if chunks == 1:  # no thread pool round trip for small batches
+        return normalize_serial(offsets, data, table, exp, fast_ascii)
     bounds = np.empty(chunks + 1, dtype=np.int64)
     for c in range(chunks + 1):
         bounds[c] = (n * c) // chunks
@@ -346,16 +348,32 @@ def normalize(
     buf = np.empty(offsets[n] - offsets[0] + SLACK * chunks, dtype=np.uint8)
     lengths = np.empty(n, dtype=np.int64)
     used = np.zeros(chunks, dtype=np.int64)
-    if chunks == 1:  # no thread pool round trip for small batches
-        used[0] = run(offsets, data, table, exp, fast_ascii, buf, 0, 0, n, lengths)
-    else:
-        for c in nb.prange(chunks):
-            lo, hi = bounds[c], bounds[c + 1]
-            used[c] = run(offsets, data, table, exp, fast_ascii, buf, regions[c], lo, hi, lengths)
+    for c in nb.prange(chunks):
+        lo, hi = bounds[c], bounds[c + 1]
+        used[c] = run(offsets, data, table, exp, fast_ascii, buf, regions[c], lo, hi, lengths)
     total = used[0]
     for c in range(1, chunks):  # in order: a run only moves down onto space already free
         move_bytes(buf, total, buf, regions[c], used[c])
         total += used[c]
+    return _packed(buf, total, lengths)
+
+
+@nb.njit(cache=True)
+def normalize_serial(
+    offsets: np.ndarray, data: np.ndarray, table: np.ndarray, exp: np.ndarray, fast_ascii: bool
+) -> Any:
+    """:func:`normalize` on the calling thread, in one piece (what it does for a small batch):
+    no thread pool is involved, so a caller with one text need not ask numba for one thread."""
+    n = offsets.shape[0] - 1
+    buf = np.empty(offsets[n] - offsets[0] + SLACK, dtype=np.uint8)
+    lengths = np.empty(n, dtype=np.int64)
+    total = run(offsets, data, table, exp, fast_ascii, buf, 0, 0, n, lengths)
+    return _packed(buf, total, lengths)
+
+
+@nb.njit(cache=True)
+def _packed(buf: np.ndarray, total: int, lengths: np.ndarray) -> Any:
+    n = lengths.shape[0]
     out_offsets = np.empty(n + 1, dtype=np.int64)
     out_offsets[0] = 0
     slow = 0

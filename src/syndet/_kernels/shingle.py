@@ -213,23 +213,27 @@ def shingles(offsets: np.ndarray, data: np.ndarray, k: int, seed: Any) -> Any:
     return out_offsets, out
 
 
+@nb.njit(cache=True)
+def sort_unique(work: np.ndarray, a: int, b: int) -> int:
+    """Sort ``work[a:b]`` and move its distinct values to the front; their number."""
+    if b <= a:
+        return 0
+    work[a:b].sort()
+    m = 1
+    for i in range(a + 1, b):
+        if work[i] != work[a + m - 1]:
+            work[a + m] = work[i]
+            m += 1
+    return m
+
+
 @nb.njit(cache=True, parallel=True)
 def unique_sorted(offsets: np.ndarray, hashes: np.ndarray) -> Any:
     n = offsets.shape[0] - 1
     work = hashes.copy()
     counts = np.zeros(n, dtype=np.int64)
     for d in nb.prange(n):
-        a, b = offsets[d], offsets[d + 1]
-        if b <= a:
-            continue
-        seg = np.sort(work[a:b])
-        m = 1
-        work[a] = seg[0]
-        for i in range(1, b - a):
-            if seg[i] != seg[i - 1]:
-                work[a + m] = seg[i]
-                m += 1
-        counts[d] = m
+        counts[d] = sort_unique(work, offsets[d], offsets[d + 1])
     out_offsets = np.zeros(n + 1, dtype=np.int64)
     for d in range(n):
         out_offsets[d + 1] = out_offsets[d] + counts[d]

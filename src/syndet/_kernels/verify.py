@@ -18,22 +18,25 @@ def intersect(offsets: np.ndarray, hashes: np.ndarray, pairs: np.ndarray) -> Any
     out = np.zeros(m, dtype=np.int64)
     for p in nb.prange(m):
         i, j = pairs[p, 0], pairs[p, 1]
-        a, a_end = offsets[i], offsets[i + 1]
-        b, b_end = offsets[j], offsets[j + 1]
-        c = 0
-        # Merge of two sorted, duplicate-free arrays.
-        while a < a_end and b < b_end:
-            x, y = hashes[a], hashes[b]
-            if x == y:
-                c += 1
-                a += 1
-                b += 1
-            elif x < y:
-                a += 1
-            else:
-                b += 1
-        out[p] = c
+        out[p] = common(hashes, offsets[i], offsets[i + 1], hashes, offsets[j], offsets[j + 1])
     return out
+
+
+@nb.njit(cache=True, inline="always")
+def common(xs: np.ndarray, a: int, a_end: int, ys: np.ndarray, b: int, b_end: int) -> int:
+    """Values both of the sorted, duplicate-free xs[a:a_end] and ys[b:b_end] hold (a merge)."""
+    c = 0
+    while a < a_end and b < b_end:
+        x, y = xs[a], ys[b]
+        if x == y:
+            c += 1
+            a += 1
+            b += 1
+        elif x < y:
+            a += 1
+        else:
+            b += 1
+    return c
 
 
 @nb.njit(cache=True, inline="always")

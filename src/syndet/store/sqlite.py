@@ -113,6 +113,15 @@ def _docs_sql(n: int) -> str:
     return f"SELECT {_COLUMNS} FROM docs WHERE id IN ({marks}) ORDER BY id"
 
 
+#: Most shingle parts inserted by one statement (more are inserted row by row).
+_PARTS_PER_INSERT = 64
+
+
+@functools.lru_cache(maxsize=_PARTS_PER_INSERT)
+def _shingles_sql(n: int) -> str:
+    return "INSERT INTO shingles (id, data) VALUES " + ", ".join(["(?, ?)"] * n)
+
+
 @functools.lru_cache(maxsize=64)
 def _parts_sql(n: int) -> str:
     """The shingle parts of ``n`` articles, in order (row id ranges, one per article)."""
@@ -127,6 +136,12 @@ def _parts_sql(n: int) -> str:
 def _short_keys(keys: np.ndarray) -> np.ndarray:
     """64-bit band keys cut to their top 32 bits (as uint64), as the index stores them."""
     out: np.ndarray = np.asarray(keys, dtype=np.uint64) >> np.uint64(_KEY_SHIFT)
+    return out
+
+
+def _distinct_shorts(keys: np.ndarray) -> np.ndarray:
+    """An article's short band keys, each once, sorted (uint64)."""
+    out: np.ndarray = _band_kernels().distinct_shorts(np.ascontiguousarray(keys, dtype=np.uint64))
     return out
 
 
@@ -178,8 +193,7 @@ class _Bands:
         self.pending: list[int] = []  # article numbers read from pending, above segment_last
         self.runs: list[np.ndarray] = []
         self.fences: list[np.ndarray] = []  # one per run (empty for a small one)
-        self.recent: dict[int, list[int]] = {}
-        self.recent_size = 0
+        self.recent = _Recent()
         self.removed_mark: str | None = None
         self.removed: set[int] = set()
 
@@ -200,28 +214,24 @@ class _Bands:
         self._read(conn)
         self.version = version
 
-    def note(self, doc: int, keys: np.ndarray) -> None:
+    def note(self, doc: int, shorts: np.ndarray) -> None:
         """After this connection committed an add of article ``doc`` (numbered above every
-        other one) with band keys ``keys``, on a snapshot memory was up to date with: memory
-        takes the keys as :meth:`refresh` would have read them from ``pending``."""
+        other one) with the distinct short band keys ``shorts`` (sorted uint64), on a snapshot
+        memory was up to date with: memory takes the keys as :meth:`refresh` would have read
+        them from ``pending``."""
         if self.version is None or doc <= self.upto:
             self.version = None
             return
-        self._take_pending(doc, np.unique(_short_keys(keys).astype(np.uint32)).tolist())
-        if self.recent_size > _RECENT_MAX:
-            self._fold()
+        self._take_pending(doc, shorts)
 
-    def _take_pending(self, doc: int, shorts: list[int]) -> None:
-        recent = self.recent
-        for key in shorts:
-            bucket = recent.get(key)
-            if bucket is None:
-                recent[key] = [doc]
-            else:
-                bucket.append(doc)
-        self.recent_size += len(shorts)
+    def _take_pending(self, doc: int, shorts: np.ndarray) -> None:
+        if not self.recent.add(doc, shorts):
+            self._fold()
+            self.recent.add(doc, shorts)
         self.pending.append(doc)
         self.upto = doc
+        if self.recent.size > _RECENT_MAX:
+            self._fold()
 
     def _read(self, conn: sqlite3.Connection) -> None:
         marks = dict(conn.execute("SELECT name, value FROM meta WHERE name IN ('gen', 'removed')"))
@@ -263,24 +273,16 @@ class _Bands:
         for doc, blob in conn.execute(
             "SELECT doc, keys FROM pending WHERE doc > ? ORDER BY doc", (self.upto,)
         ):
-            self._take_pending(doc, np.unique(np.frombuffer(blob, dtype="<u4")).tolist())
-        if self.recent_size > _RECENT_MAX:
-            self._fold()
+            self._take_pending(doc, np.unique(np.frombuffer(blob, dtype="<u4")).astype(np.uint64))
         mark = marks.get("removed", "0")
         if mark != self.removed_mark:
             self.removed = {d for (d,) in conn.execute("SELECT doc FROM removed")}
             self.removed_mark = mark
 
     def _fold(self) -> None:
-        """Move the dict's keys into a sorted run."""
-        shorts = np.fromiter(
-            (k for k, docs in self.recent.items() for _ in docs), np.uint64, self.recent_size
-        )
-        docs = np.fromiter(
-            (d for ds in self.recent.values() for d in ds), np.uint64, self.recent_size
-        )
-        self._add_run(np.sort(_pack(shorts, docs)))
-        self.recent, self.recent_size = {}, 0
+        """Move the latest keys into a sorted run."""
+        if self.recent.size:
+            self._add_run(self.recent.take_pairs())
 
     def _add_run(self, run: np.ndarray) -> None:
         runs = self.runs
@@ -295,32 +297,82 @@ class _Bands:
         del self.fences[len(runs) - 1 :]
         self.fences.append(_fence(runs[-1]))
 
-    def members(self, shorts: list[int], max_bucket: int) -> set[int]:
-        """The oldest ``max_bucket`` stored members of each bucket (removed ones skipped)."""
-        found: dict[int, list[int]] = {}
+    def members(self, shorts: np.ndarray, max_bucket: int) -> list[int]:
+        """The oldest ``max_bucket`` stored members of each bucket of the distinct short keys
+        ``shorts`` (uint64), removed ones skipped; sorted."""
         removed = self.removed
         cap = max_bucket + len(removed)  # enough from each run to skip every removed one
+        found = []
         if self.runs:
-            probe = _band_kernels().probe
-            q = np.asarray(shorts, dtype=np.uint64) << np.uint64(_KEY_SHIFT)
-            mask = np.uint64(_DOC_MASK)
+            probe = _band_kernels().probe_docs
+            q = shorts << np.uint64(_KEY_SHIFT)
             for run, fences in zip(self.runs, self.fences, strict=True):
-                starts, counts = probe(run, fences, _fence_bits(len(run)), q, cap)
-                for i in np.flatnonzero(counts).tolist():
-                    a = int(starts[i])
-                    docs = (run[a : a + int(counts[i])] & mask).tolist()
-                    found.setdefault(shorts[i], []).extend(docs)
-        for key in shorts:
-            bucket = self.recent.get(key)
-            if bucket:
-                found.setdefault(key, []).extend(bucket[:cap])
+                which, docs = probe(run, fences, _fence_bits(len(run)), q, cap)
+                if len(docs):
+                    found.append((which, docs))
+        if self.recent.size:
+            which, docs = self.recent.docs(shorts, cap)
+            if len(docs):
+                found.append((which, docs))
+        if not found:
+            return []
+        by_key: dict[int, list[int]] = {}
+        for which, docs in found:
+            for i, d in zip(which.tolist(), docs.tolist(), strict=True):
+                by_key.setdefault(i, []).append(d)
         out: set[int] = set()
-        for docs in found.values():
+        for docs in by_key.values():
             if removed:
                 docs = [d for d in docs if d not in removed]
-            # oldest first, across the runs and the dict
+            # oldest first, across the runs and the latest keys
             out.update(sorted(set(docs))[:max_bucket] if len(docs) > max_bucket else docs)
+        return sorted(out)
+
+
+class _Recent:
+    """The latest articles' short band keys: a hash table of chains in numpy arrays, filled
+    and probed by numba kernels (a dict of lists cost about 1 µs per key and add)."""
+
+    def __init__(self) -> None:
+        self.size = 0  # entries (article and key) held
+        self._entries = 0  # capacity, set when the arrays are made
+
+    def add(self, doc: int, shorts: np.ndarray) -> bool:
+        """Link ``doc`` to its distinct keys; ``False`` (nothing done) when full: the caller
+        then folds the table into a run and adds again."""
+        if self.size + len(shorts) > self._entries:
+            if self.size:
+                return False
+            self._allocate(len(shorts))
+        _band_kernels().recent_add(
+            self._slot_key, self._head, self._tail, self._doc, self._next, self.size, shorts, doc
+        )
+        self.size += len(shorts)
+        return True
+
+    def _allocate(self, need: int) -> None:
+        self._entries = max(_RECENT_MAX + 1024, need)
+        slots = 1 << (2 * self._entries - 1).bit_length()  # keys fill at most half
+        self._slot_key = np.zeros(slots, dtype=np.uint64)
+        self._head = np.empty(slots, dtype=np.int64)
+        self._tail = np.empty(slots, dtype=np.int64)
+        self._doc = np.empty(self._entries, dtype=np.int64)
+        self._next = np.empty(self._entries, dtype=np.int64)
+
+    def docs(self, shorts: np.ndarray, cap: int) -> tuple[np.ndarray, np.ndarray]:
+        """``(index in shorts, doc)`` of the oldest ``cap`` docs of each key."""
+        out: tuple[np.ndarray, np.ndarray] = _band_kernels().recent_docs(
+            self._slot_key, self._head, self._doc, self._next, shorts, cap
+        )
         return out
+
+    def take_pairs(self) -> np.ndarray:
+        """Every entry as a sorted packed ``(key << 32) | doc`` pair; the table is emptied."""
+        pairs: np.ndarray = _band_kernels().recent_pairs(
+            self._slot_key, self._head, self._doc, self._next, self.size
+        )
+        self.size = 0
+        return pairs
 
 
 @functools.lru_cache(maxsize=1)
@@ -606,16 +658,15 @@ class SQLiteStore:
             parts.setdefault(part_id >> _PARTS_BITS, []).append(data)
         return [self._record(r, b"".join(parts.get(r[0], ()))) for r in rows]
 
-    def _candidates(self, keys: np.ndarray, max_bucket: int) -> list[Record]:
-        """Inside a transaction: the members of the article's buckets, from memory."""
+    def _candidates(self, shorts: np.ndarray, max_bucket: int) -> list[Record]:
+        """Inside a transaction: the members of the buckets of the distinct short keys
+        ``shorts`` (:func:`_distinct_shorts`), from memory."""
         self._bands.refresh(self._conn)
-        shorts = sorted(set(_short_keys(keys).tolist()))
-        if not shorts:
+        if not len(shorts):
             return []
-        ids = self._bands.members(shorts, max_bucket)
-        if not ids:
+        wanted = self._bands.members(shorts, max_bucket)
+        if not wanted:
             return []
-        wanted = sorted(ids)
         cache = self._cache
         missing = [i for i in wanted if i not in cache]
         found: dict[int, Record] = {}
@@ -642,7 +693,7 @@ class SQLiteStore:
             c = self._conn
             c.execute("BEGIN")  # one snapshot for the pending keys and the merged ones
             try:
-                return self._candidates(keys, max_bucket)
+                return self._candidates(_distinct_shorts(keys), max_bucket)
             finally:
                 c.execute("COMMIT")
 
@@ -779,12 +830,13 @@ class SQLiteStore:
                             "with replace=True)"
                         )
                     self._delete(old[0])
-                result = decide(self._candidates(keys, max_bucket))
+                shorts = _distinct_shorts(keys)
+                result = decide(self._candidates(shorts, max_bucket))
                 rowid = self._insert(record, keys)
                 if len(self._bands.pending) + 1 >= MERGE_AT:
                     self._merge()
             # Committed: memory takes the keys it would otherwise read back at the next lookup.
-            self._bands.note(rowid, keys)
+            self._bands.note(rowid, shorts)
         return result
 
     def _insert_shingles(self, record: Record, rowid: int) -> None:
@@ -792,10 +844,21 @@ class SQLiteStore:
         if len(data) > _PART << _PARTS_BITS:
             raise IndexStoreError(f"{record.doc_id!r} is too long for the index")
         first = rowid << _PARTS_BITS
-        self._conn.executemany(
-            "INSERT INTO shingles (id, data) VALUES (?, ?)",
-            [(first + p, data[at : at + _PART]) for p, at in enumerate(range(0, len(data), _PART))],
-        )
+        parts = range(0, len(data), _PART)
+        if not parts:
+            return
+        if len(parts) > _PARTS_PER_INSERT:
+            self._conn.executemany(
+                "INSERT INTO shingles (id, data) VALUES (?, ?)",
+                [(first + p, data[at : at + _PART]) for p, at in enumerate(parts)],
+            )
+            return
+        # One statement for all the parts (an article has about nine): executemany steps
+        # and binds a statement per row, which cost more than the rows.
+        values: list[Any] = []
+        for p, at in enumerate(parts):
+            values += (first + p, data[at : at + _PART])
+        self._conn.execute(_shingles_sql(len(parts)), values)
 
     def add_many(self, records: Sequence[Record], keys: np.ndarray) -> None:
         """Bulk insert; ``keys`` is ``(bands, len(records))``. All or nothing."""
