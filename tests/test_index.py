@@ -72,6 +72,11 @@ def make_corpus(seed: int = 5, stories: int = 10) -> dict[str, str]:
     gallery = "\n\n".join(c if i % 4 == 3 else f"{c}\n\n{c}" for i, c in enumerate(captions))
     docs["gallery-a"] = prose(words(200)) + "\n\n" + gallery + "\n\n" + prose(words(60))
     docs["gallery-b"] = prose(words(180)) + "\n\n" + gallery
+    # Two different texts that share 30 stock phrases of 6 words (180 words, runs too short
+    # to be passages by default): a pair only when every run counts.
+    phrases = [words(6) for _ in range(30)]
+    docs["phrases-a"] = prose([w for p in phrases for w in p + words(8)])
+    docs["phrases-b"] = prose([w for p in phrases for w in words(5) + p])
     return docs
 
 
@@ -106,13 +111,21 @@ def scan_pairs(docs: dict[str, str], config: syndet.Config) -> dict[tuple[str, s
     return {(row["a"], row["b"]): row for row in pairs.iter_rows(named=True)}
 
 
-@pytest.mark.parametrize("config", [SCAN_LIKE, PLAIN], ids=["scan-rules", "plain"])
+#: Every shared run of shingles counts as a passage, however short.
+EVERY_RUN = replace(SCAN_LIKE, verify=replace(SCAN_LIKE.verify, min_passage_words=1))
+
+
+@pytest.mark.parametrize(
+    "config", [SCAN_LIKE, PLAIN, EVERY_RUN], ids=["scan-rules", "plain", "every-run"]
+)
 def test_matches_equal_the_scan_pairs(corpus: dict[str, str], config: syndet.Config) -> None:
     """Adding documents one by one reports exactly the scan's pairs, with equal scores."""
     expected = scan_pairs(corpus, config)
     assert {r["relation"] for r in expected.values()} >= {"duplicate", "syndicated", "partial"}
     # the shared gallery makes a pair only when the gallery rule is off
     assert (("gallery-a", "gallery-b") in expected) == (not config.boilerplate.strip_galleries)
+    # shared 6-word phrases make a pair only when runs that short are passages
+    assert (("phrases-a", "phrases-b") in expected) == (config.verify.min_passage_words <= 6)
     found: dict[tuple[str, str], syndet.Match] = {}
     with Index(None, config) as index:
         for doc_id in sorted(corpus):

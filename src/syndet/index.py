@@ -657,6 +657,7 @@ class Index:
             same,
             cfg.verify.rewritten_min,
             cfg.shingle.k,
+            cfg.verify.min_passage_words,
         )
         if not keep.any():
             return []

@@ -197,13 +197,15 @@ def verify(
     same: np.ndarray,
     rewritten_min: float,
     k: int,
+    min_words: int,
 ) -> Any:
     """The new article (its shingles in text order and its sorted set) against stored ones
     (``seqs[off[i]:off[i + 1]]``, in text order): ``(keep, inter, size_b, covered_a,
     covered_b, longest)``, the numbers :func:`syndet.pipeline.verify_pairs` classifies, as
     :func:`syndet.verify.overlap` and :func:`~syndet.verify.passages` give them for the pairs
     (new, stored). Only pairs that can be reported are kept and get passage counts: equal
-    texts (``same``) and those with ``rewritten_min`` of the smaller set shared."""
+    texts (``same``) and those with ``rewritten_min`` of the smaller set shared. Passages are
+    runs of at least ``min_words`` words, as in the scan."""
     n = off.shape[0] - 1
     work = seqs.copy()
     keep = np.zeros(n, dtype=np.bool_)
@@ -222,8 +224,8 @@ def verify(
         if not same[d] and c / max(min(m, size), 1) < rewritten_min:
             continue
         keep[d] = True
-        ca, la = _cover(doc_seq, 0, doc_seq.shape[0], work, a, a + size, k)
-        cb, lb = _cover(seqs, a, b, doc_set, 0, m, k)
+        ca, la = _cover(doc_seq, 0, doc_seq.shape[0], work, a, a + size, k, min_words)
+        cb, lb = _cover(seqs, a, b, doc_set, 0, m, k, min_words)
         cov_a[d] = ca
         cov_b[d] = cb
         longest[d] = max(la, lb)
