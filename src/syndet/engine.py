@@ -214,10 +214,12 @@ class DaskEngine:
       on one reducer, so the star over a huge bucket and its hub, the lowest-ranked member,
       are the local engine's;
     * a shuffle on the pair (packed ranks) drops the pairs found by several reducers;
-    * verification: each pair partition fetches, from every signed partition, the shingles
-      of just the documents its pairs need (a join by document that moves each document at
+    * verification: a join by document. One task per worker reads, from the signed
+      partitions that worker holds (their shingles in its local files), the documents every
+      pair partition needs, and hands each pair partition its share as one compact ragged
+      array; each pair partition then joins one piece per worker (moving each document at
       most once per pair partition, as arrays: no object columns that Dask could turn into
-      strings), then runs :func:`~syndet.pipeline.verify_pairs`; only reported pairs go back
+      strings) and runs :func:`~syndet.pipeline.verify_pairs`; only reported pairs go back
       to the client;
     * clustering runs on the client (see ``Scanner._cluster``); the members it must check
       against their source are verified on the workers the same way, and each round's
@@ -295,8 +297,8 @@ class DaskEngine:
 
     def _reducers(self, bands: int) -> int:
         # A few reducers per worker thread balance the load; more only add tasks (the band
-        # shuffle costs workers x reducers tasks, verification partitions x reducers, since
-        # reducers are also the pair partitions). Each holds one band at least.
+        # shuffle costs workers x reducers tasks, and so does verification, since reducers
+        # are also the pair partitions). Each holds one band at least.
         threads = sum(self.client.nthreads().values()) or 1
         return max(1, min(bands, 4 * threads))
 
@@ -398,9 +400,6 @@ class DaskEngine:
         if not signed:
             return _nothing_found(docs, stats, chrome, cfg, scanner.bands)
         starts = np.concatenate(([0], np.cumsum(counts, dtype=np.int64)))
-        ranks = client.scatter(
-            [docs.rank[starts[i] : starts[i + 1]] for i in range(len(signed))], hash=False
-        )
         seconds["collect"] += time.perf_counter() - t0
 
         # Buckets: whole bands to reducers, each bands its own as the local engine does; the
@@ -410,8 +409,13 @@ class DaskEngine:
         # One task per (worker, reducer) cuts the bands out of the partitions the worker holds:
         # a task per partition and reducer cost more in Dask's overhead than the banding.
         held = self._by_worker(signed)
-        order = np.concatenate([starts[i] + np.arange(counts[i]) for _, idx in held for i in idx])
+        grouped = [i for _, idx in held for i in idx]
+        order = np.concatenate([starts[i] + np.arange(counts[i]) for i in grouped])
         rank_all = client.scatter(docs.rank[order], broadcast=True, hash=False)
+        # where each partition's ranks are in rank_all (verification reads them there too)
+        at = np.empty((len(signed), 2), dtype=np.int64)
+        at[grouped, 0] = np.concatenate(([0], np.cumsum([counts[i] for i in grouped])[:-1]))
+        at[:, 1] = at[:, 0] + counts
         buckets = []
         for b0, b1 in _band_ranges(scanner.bands, reducers):
             pieces = [
@@ -448,7 +452,7 @@ class DaskEngine:
 
         # Verification: each pair partition joined with the shingles of its documents.
         t0 = time.perf_counter()
-        evidence = self._evidence(signed, ranks, pair_parts)
+        evidence = self._evidence(signed, rank_all, at, pair_parts)
         verified = [
             submit(_verify_task, p, ev, cfg, True, pure=False)
             for p, ev in zip(pair_parts, evidence, strict=True)
@@ -471,9 +475,7 @@ class DaskEngine:
             fut = client.scatter(docs.rank[row_pairs], hash=False)
             # Later rounds hold a few documents: ask only the partitions that have them.
             holders = np.unique(np.searchsorted(starts, row_pairs.ravel(), side="right") - 1)
-            (evidence,) = self._evidence(
-                [signed[i] for i in holders], [ranks[i] for i in holders], [fut]
-            )
+            (evidence,) = self._evidence([signed[i] for i in holders], rank_all, at[holders], [fut])
             return client.gather(  # type: ignore[no-any-return]
                 submit(_verify_task, fut, evidence, cfg, False)
             )[1]
@@ -546,14 +548,32 @@ class DaskEngine:
         self._info["component_rounds_on_workers"] = self.component_rounds
         return root
 
-    def _evidence(self, signed: list[Any], ranks: list[Any], pair_parts: list[Any]) -> list[Any]:
-        """For each pair partition, the tasks holding, from every signed partition, the
-        shingles of its pairs' documents (each signed partition is read by one task for all
-        pair partitions: reading it once per pair partition re-read the spilled files)."""
+    def _evidence(
+        self, signed: list[Any], rank_all: Any, at: np.ndarray, pair_parts: list[Any]
+    ) -> list[list[Any]]:
+        """For each pair partition, the tasks holding the shingles of its pairs' documents.
+
+        One task per worker reads, from all the signed partitions that worker holds, the
+        documents every pair partition needs, and hands each pair partition its share as one
+        compact ragged array: a pair partition then joins one piece per worker. (A task per
+        signed partition, and a piece per signed partition and pair partition, cost more in
+        Dask's overhead and in small transfers than the reading itself.) ``rank_all`` holds
+        the ranks of the documents, partition ``i``'s at ``at[i, 0]:at[i, 1]``.
+        """
         submit = self.client.submit
         needed = [submit(_needed_ranks, p, pure=False) for p in pair_parts]
         taken = [
-            submit(_take_docs, f, r, needed, pure=False) for f, r in zip(signed, ranks, strict=True)
+            submit(
+                _take_held,
+                needed,
+                rank_all,
+                at[idx],
+                *(signed[i] for i in idx),
+                workers=where,
+                allow_other_workers=True,
+                pure=False,
+            )
+            for where, idx in self._by_worker(signed)
         ]
         return [
             [submit(operator.getitem, t, j, pure=False) for t in taken]
@@ -829,28 +849,47 @@ def _needed_ranks(pairs: np.ndarray) -> np.ndarray:
     return np.asarray(np.unique(_rank_pairs(pairs)), dtype=np.int64)
 
 
-def _take_docs(
-    res: tuple[SignedPart, list[Skip]], rank: np.ndarray, needed: list[np.ndarray]
+def _take_held(
+    needed: list[np.ndarray],
+    rank: np.ndarray,
+    at: np.ndarray,
+    *parts: tuple[SignedPart, list[Skip]],
 ) -> list[tuple[np.ndarray, ...]]:
     """For each of the sorted ``needed`` rank arrays: ranks, shingle sequences, fingerprints
-    and lengths of this partition's documents among them.
+    and lengths of the documents among them in ``parts`` (signed partitions one worker
+    holds), as one compact ragged array. The ranks of ``parts[k]`` are
+    ``rank[at[k, 0]:at[k, 1]]``.
 
-    One task serves every pair partition, so that the partition's shingles are read once
-    (whole, when many of its documents are needed) rather than once per pair partition."""
-    from syndet._arrays import ragged_take
+    Each partition's shingles are read once for every pair partition (whole, when many of its
+    documents are needed), one partition at a time."""
+    from syndet._arrays import ragged_concat, ragged_take
 
-    part = res[0]
-    rows = []
-    for want in needed:
-        pos = np.minimum(np.searchsorted(want, rank), max(len(want) - 1, 0))
-        rows.append(np.flatnonzero(want[pos] == rank) if want.size else np.empty(0, np.int64))
-    used = np.unique(np.concatenate(rows)) if rows else np.empty(0, np.int64)
-    seqs = Spill.read_for(part.seqs, used.size, len(rank))
-    out: list[tuple[np.ndarray, ...]] = []
-    for r in rows:
-        taken = ragged_take(*seqs, r)
-        out.append((rank[r], *taken, part.fingerprints[r], part.lengths[r]))
-    return out
+    pieces: list[list[tuple[np.ndarray, ...]]] = [[] for _ in needed]
+    for (part, _), (lo, hi) in zip(parts, at, strict=True):
+        prank = rank[lo:hi]
+        rows = []
+        for want in needed:
+            pos = np.minimum(np.searchsorted(want, prank), max(len(want) - 1, 0))
+            rows.append(np.flatnonzero(want[pos] == prank) if want.size else np.empty(0, np.int64))
+        used = np.unique(np.concatenate(rows)) if rows else np.empty(0, np.int64)
+        if not used.size:
+            continue
+        seqs = Spill.read_for(part.seqs, used.size, len(prank))
+        for out, r in zip(pieces, rows, strict=True):
+            if r.size:
+                out.append(
+                    (prank[r], *ragged_take(*seqs, r), part.fingerprints[r], part.lengths[r])
+                )
+        del seqs
+    first = parts[0][0]
+    taken: list[tuple[np.ndarray, ...]] = []
+    for out in pieces:
+        if not out:  # none of this pair partition's documents is here: empty columns
+            out.append((rank[:0], *ragged_concat([]), first.fingerprints[:0], first.lengths[:0]))
+        offsets, values = ragged_concat([(p[1], p[2]) for p in out])
+        ranks, fingerprints, lengths = (np.concatenate([p[k] for p in out]) for k in (0, 3, 4))
+        taken.append((ranks, offsets, values, fingerprints, lengths))
+    return taken
 
 
 def _verify_task(
