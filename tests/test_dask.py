@@ -395,6 +395,8 @@ def test_scan_with_components_on_the_workers(
     docs = make_corpus(seed=3)
     local = Scanner().scan_table(table(docs))
     monkeypatch.setattr(DaskEngine, "client_edges_max", 0)  # every round on the workers
+    # and every round's members verified in as many chunks as the workers have threads
+    monkeypatch.setattr("syndet.engine._VERIFY_CHUNK_MIN", 1)
     dask = Scanner(engine="dask", scheduler=client, batch_size=6).scan_table(table(docs))
     same_result(local, dask)
     assert dask.summary["engine"]["client_edges_max"] == 0

@@ -222,9 +222,9 @@ class DaskEngine:
       strings) and runs :func:`~syndet.pipeline.verify_pairs`; only reported pairs go back
       to the client;
     * clustering runs on the client (see ``Scanner._cluster``); the members it must check
-      against their source are verified on the workers the same way, and each round's
-      connected components are computed on the workers when it has more than
-      ``client_edges_max`` edges (:meth:`components`).
+      against their source are verified on the workers the same way (in one chunk per
+      worker thread when they are many), and each round's connected components are computed
+      on the workers when it has more than ``client_edges_max`` edges (:meth:`components`).
 
     Pairs are computed in rank space (a document's position in sorted id order), so the
     output does not depend on how the corpus was partitioned.
@@ -472,13 +472,22 @@ class DaskEngine:
 
         def verify(row_pairs: np.ndarray) -> dict[str, np.ndarray]:
             row_pairs = np.asarray(row_pairs, dtype=np.int64).reshape(-1, 2)
-            fut = client.scatter(docs.rank[row_pairs], hash=False)
+            # The first round checks every clustered document: in a few chunks, verified in
+            # parallel (one task would leave all workers but one idle).
+            chunks = client.scatter(
+                np.array_split(docs.rank[row_pairs], self._verify_chunks(len(row_pairs))),
+                hash=False,
+            )
             # Later rounds hold a few documents: ask only the partitions that have them.
             holders = np.unique(np.searchsorted(starts, row_pairs.ravel(), side="right") - 1)
-            (evidence,) = self._evidence([signed[i] for i in holders], rank_all, at[holders], [fut])
-            return client.gather(  # type: ignore[no-any-return]
-                submit(_verify_task, fut, evidence, cfg, False)
-            )[1]
+            evidence = self._evidence([signed[i] for i in holders], rank_all, at[holders], chunks)
+            done = client.gather(
+                [
+                    submit(_verify_task, c, ev, cfg, False, pure=False)
+                    for c, ev in zip(chunks, evidence, strict=True)
+                ]
+            )
+            return {k: np.concatenate([d[1][k] for d in done]) for k in done[0][1]}
 
         self._engine_info(client, len(signed), reducers)
         return _Found(
@@ -579,6 +588,12 @@ class DaskEngine:
             [submit(operator.getitem, t, j, pure=False) for t in taken]
             for j in range(len(pair_parts))
         ]
+
+    def _verify_chunks(self, pairs: int) -> int:
+        """How many tasks verify ``pairs`` clustering pairs: one per worker thread when they
+        are many, one when a round holds a few."""
+        threads = sum(self.client.nthreads().values()) or 1
+        return max(1, min(threads, pairs // _VERIFY_CHUNK_MIN))
 
     @staticmethod
     def _splice_skips(scanner: Scanner, marks: list[int], part_skips: list[list[Skip]]) -> None:
@@ -776,6 +791,10 @@ def _sign_summary(res: tuple[SignedPart, list[Skip]]) -> tuple[SignedPart, list[
 
 
 _MIX = np.uint64(0x9E3779B97F4A7C15)
+
+#: A clustering round's verification is split into chunks of at least this many pairs
+#: (:meth:`DaskEngine._verify_chunks`).
+_VERIFY_CHUNK_MIN = 2_000
 
 
 def _reducer_of(values: np.ndarray, reducers: int) -> np.ndarray:
