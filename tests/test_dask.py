@@ -304,8 +304,18 @@ def test_one_worker_takes_the_documents_of_all_its_partitions(tmp_path: Path) ->
     # _take_held reads, from the partitions one worker holds (spilled or in memory), the
     # documents each pair partition needs, as one ragged array per pair partition: a pair
     # partition that needs none of them gets empty columns, a partition with none of them is
-    # not read. Verified with that evidence, pairs score as with every document at hand.
-    from syndet.engine import RaggedRef, Spill, _take_held, _verify_task
+    # not read. It stores them all (spilled to the worker's folder for the scan), and
+    # clustering's _take_stored gets the same pieces from the store. Verified with such
+    # evidence, pairs score as with every document at hand.
+    from syndet.engine import (
+        RaggedRef,
+        Spill,
+        _drop_spill,
+        _take_held,
+        _take_stored,
+        _verify_task,
+        _WorkerFiles,
+    )
 
     rng = np.random.default_rng(5)
     n = 40
@@ -334,9 +344,16 @@ def test_one_worker_takes_the_documents_of_all_its_partitions(tmp_path: Path) ->
         np.sort(rank[[20, 21]]),  # held by another worker only
         np.sort(rank[[26, 5, 27, 28, 29, 31, 32, 33, 34]]),
     ]
-    taken = _take_held(want, held, at, *(part(*c) for c in cuts))
-    assert len(taken) == 3
-    for w, (ranks, off, vals, fp, ln) in zip(want, taken, strict=True):
+    scan = f"test-{tmp_path.name}"
+    try:
+        *taken, store = _take_held(want, held, at, scan, *(part(*c) for c in cuts))
+        assert isinstance(store.seqs, _WorkerFiles)
+        stored = _take_stored(want, store)
+    finally:
+        _drop_spill(scan)
+    assert len(taken) == len(stored) == 3
+    for w, got, again in zip(want, taken, stored, strict=True):
+        ranks, off, vals, fp, ln = got
         rows = np.flatnonzero(np.isin(rank, w) & ((np.arange(n) < 15) | (np.arange(n) >= 25)))
         assert sorted(ranks) == sorted(rank[rows])
         for k, r in enumerate(ranks):
@@ -346,18 +363,23 @@ def test_one_worker_takes_the_documents_of_all_its_partitions(tmp_path: Path) ->
             )
             assert fp[k] == fps[row] and ln[k] == lens[row]
         assert fp.dtype == fps.dtype and ln.dtype == lens.dtype and vals.dtype == np.uint64
+        assert all(np.array_equal(x, y) for x, y in zip(got, again, strict=True))
     assert taken[1][0].size == 0 and list(taken[1][1]) == [0]
-    # a worker whose partitions hold none of the needed documents
-    (none,) = _take_held([want[1]], held[:10], at[:1], part(0, 10, True))
-    assert none[0].size == 0 and none[2].size == 0
+    # a worker whose partitions hold none of the needed documents (kept in memory)
+    none, store = _take_held([want[1]], held[:10], at[:1], None, part(0, 10, True))
+    assert none[0].size == 0 and none[2].size == 0 and store.rank.size == 0
+    assert isinstance(store.seqs.values, np.ndarray)
     # verification from the pieces of several workers: each pair's scores as from its rows
     pairs = np.array([[0, 12], [3, 30], [39, 12]])
-    ev = [_take_held([np.unique(rank[pairs])], held, at, *(part(*c) for c in cuts))[0]]
-    one = [_take_held([np.unique(rank[pairs])], rank, np.array([[0, n]]), part(0, n, False))[0]]
+    need = [np.unique(rank[pairs])]
+    ev = [_take_held(need, held, at, None, *(part(*c) for c in cuts))[0]]
+    one = [_take_held(need, rank, np.array([[0, n]]), None, part(0, n, False))[0]]
     got = _verify_task(rank[pairs], ev, DEFAULT_CONFIG, False)[1]
     ref = _verify_task(rank[pairs], one, DEFAULT_CONFIG, False)[1]
     assert all(np.array_equal(got[k], ref[k]) for k in ref)
     assert got["relation"][0] > 0 and not got["relation"][1:].any()
+    with pytest.raises(AssertionError, match="lacks documents"):  # never a wrong document
+        _verify_task(rank[[[0, 20]]], ev, DEFAULT_CONFIG, False)
 
 
 def test_components_on_the_workers_equal_union_find(client: Client) -> None:
