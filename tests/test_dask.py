@@ -300,6 +300,88 @@ def test_band_reducers_match_candidate_pairs(shared_key: bool) -> None:
     assert stats.capped_buckets > 0
 
 
+def test_one_worker_takes_the_documents_of_all_its_partitions(tmp_path: Path) -> None:
+    # _take_held reads, from the partitions one worker holds (spilled or in memory), the
+    # documents each pair partition needs, as one ragged array per pair partition: a pair
+    # partition that needs none of them gets empty columns, a partition with none of them is
+    # not read. It stores them all (spilled to the worker's folder for the scan), and
+    # clustering's _take_stored gets the same pieces from the store. Verified with such
+    # evidence, pairs score as with every document at hand.
+    from syndet.engine import (
+        RaggedRef,
+        Spill,
+        _drop_spill,
+        _take_held,
+        _take_stored,
+        _verify_task,
+        _WorkerFiles,
+    )
+
+    rng = np.random.default_rng(5)
+    n = 40
+    lens = rng.integers(0, 30, size=n)
+    lens[[0, 12]] = 300
+    offsets = np.concatenate(([0], np.cumsum(lens))).astype(np.int64)
+    values = rng.integers(0, 2**63, size=int(offsets[-1]), dtype=np.uint64)
+    values[offsets[12] : offsets[13]] = values[offsets[0] : offsets[1]]  # rows 0 and 12 alike
+    fps = rng.integers(0, 2**63, size=n, dtype=np.uint64)
+    rank = rng.permutation(n).astype(np.int64)
+    spill = Spill(str(tmp_path))
+
+    def part(lo: int, hi: int, spilled: bool) -> tuple[SimpleNamespace, list[Any]]:
+        o = offsets[lo : hi + 1] - offsets[lo]
+        v = values[offsets[lo] : offsets[hi]]
+        seqs = spill.put(o, v) if spilled else RaggedRef(o, v)
+        return SimpleNamespace(seqs=seqs, fingerprints=fps[lo:hi], lengths=lens[lo:hi]), []
+
+    # this worker holds rows 0-9 (spilled), 25-39 (spilled) and 10-14 (in memory), in the
+    # order the rank array lists them
+    cuts = [(0, 10, True), (25, 40, True), (10, 15, False)]
+    held = np.concatenate([rank[lo:hi] for lo, hi, _ in cuts])
+    at = np.array([[0, 10], [10, 25], [25, 30]])
+    want = [
+        np.sort(rank[[0, 3, 12, 30, 39]]),  # some of three partitions' documents
+        np.sort(rank[[20, 21]]),  # held by another worker only
+        np.sort(rank[[26, 5, 27, 28, 29, 31, 32, 33, 34]]),
+    ]
+    scan = f"test-{tmp_path.name}"
+    try:
+        *taken, store = _take_held(want, held, at, scan, *(part(*c) for c in cuts))
+        assert isinstance(store.seqs, _WorkerFiles)
+        stored = _take_stored(want, store)
+    finally:
+        _drop_spill(scan)
+    assert len(taken) == len(stored) == 3
+    for w, got, again in zip(want, taken, stored, strict=True):
+        ranks, off, vals, fp, ln = got
+        rows = np.flatnonzero(np.isin(rank, w) & ((np.arange(n) < 15) | (np.arange(n) >= 25)))
+        assert sorted(ranks) == sorted(rank[rows])
+        for k, r in enumerate(ranks):
+            row = int(np.flatnonzero(rank == r)[0])
+            assert np.array_equal(
+                vals[off[k] : off[k + 1]], values[offsets[row] : offsets[row + 1]]
+            )
+            assert fp[k] == fps[row] and ln[k] == lens[row]
+        assert fp.dtype == fps.dtype and ln.dtype == lens.dtype and vals.dtype == np.uint64
+        assert all(np.array_equal(x, y) for x, y in zip(got, again, strict=True))
+    assert taken[1][0].size == 0 and list(taken[1][1]) == [0]
+    # a worker whose partitions hold none of the needed documents (kept in memory)
+    none, store = _take_held([want[1]], held[:10], at[:1], None, part(0, 10, True))
+    assert none[0].size == 0 and none[2].size == 0 and store.rank.size == 0
+    assert isinstance(store.seqs.values, np.ndarray)
+    # verification from the pieces of several workers: each pair's scores as from its rows
+    pairs = np.array([[0, 12], [3, 30], [39, 12]])
+    need = [np.unique(rank[pairs])]
+    ev = [_take_held(need, held, at, None, *(part(*c) for c in cuts))[0]]
+    one = [_take_held(need, rank, np.array([[0, n]]), None, part(0, n, False))[0]]
+    got = _verify_task(rank[pairs], ev, DEFAULT_CONFIG, False)[1]
+    ref = _verify_task(rank[pairs], one, DEFAULT_CONFIG, False)[1]
+    assert all(np.array_equal(got[k], ref[k]) for k in ref)
+    assert got["relation"][0] > 0 and not got["relation"][1:].any()
+    with pytest.raises(AssertionError, match="lacks documents"):  # never a wrong document
+        _verify_task(rank[[[0, 20]]], ev, DEFAULT_CONFIG, False)
+
+
 def test_components_on_the_workers_equal_union_find(client: Client) -> None:
     # Engine-side connected components (spanning forests merged in a tree on the workers)
     # against the client's union-find: the same label (smallest row) for every row.
@@ -335,6 +417,8 @@ def test_scan_with_components_on_the_workers(
     docs = make_corpus(seed=3)
     local = Scanner().scan_table(table(docs))
     monkeypatch.setattr(DaskEngine, "client_edges_max", 0)  # every round on the workers
+    # and every round's members verified in as many chunks as the workers have threads
+    monkeypatch.setattr("syndet.engine._VERIFY_CHUNK_MIN", 1)
     dask = Scanner(engine="dask", scheduler=client, batch_size=6).scan_table(table(docs))
     same_result(local, dask)
     assert dask.summary["engine"]["client_edges_max"] == 0

@@ -214,15 +214,18 @@ class DaskEngine:
       on one reducer, so the star over a huge bucket and its hub, the lowest-ranked member,
       are the local engine's;
     * a shuffle on the pair (packed ranks) drops the pairs found by several reducers;
-    * verification: each pair partition fetches, from every signed partition, the shingles
-      of just the documents its pairs need (a join by document that moves each document at
-      most once per pair partition, as arrays: no object columns that Dask could turn into
-      strings), then runs :func:`~syndet.pipeline.verify_pairs`; only reported pairs go back
-      to the client;
+    * verification: a join by document. One task per worker reads, from the signed
+      partitions that worker holds (their shingles in its local files), the documents any
+      pair partition needs, stores them together (one file in its local folder) and hands
+      each pair partition its share as one compact ragged array; each pair partition then
+      joins one piece per worker (moving each document at most once per pair partition, as
+      arrays: no object columns that Dask could turn into strings) and runs
+      :func:`~syndet.pipeline.verify_pairs`; only reported pairs go back to the client;
     * clustering runs on the client (see ``Scanner._cluster``); the members it must check
-      against their source are verified on the workers the same way, and each round's
-      connected components are computed on the workers when it has more than
-      ``client_edges_max`` edges (:meth:`components`).
+      against their source (documents of candidate pairs) are verified on the workers the
+      same way, read from those stores (in one chunk per worker thread when they are many),
+      and each round's connected components are computed on the workers when it has more
+      than ``client_edges_max`` edges (:meth:`components`).
 
     Pairs are computed in rank space (a document's position in sorted id order), so the
     output does not depend on how the corpus was partitioned.
@@ -295,8 +298,8 @@ class DaskEngine:
 
     def _reducers(self, bands: int) -> int:
         # A few reducers per worker thread balance the load; more only add tasks (the band
-        # shuffle costs workers x reducers tasks, verification partitions x reducers, since
-        # reducers are also the pair partitions). Each holds one band at least.
+        # shuffle costs workers x reducers tasks, and so does verification, since reducers
+        # are also the pair partitions). Each holds one band at least.
         threads = sum(self.client.nthreads().values()) or 1
         return max(1, min(bands, 4 * threads))
 
@@ -398,9 +401,6 @@ class DaskEngine:
         if not signed:
             return _nothing_found(docs, stats, chrome, cfg, scanner.bands)
         starts = np.concatenate(([0], np.cumsum(counts, dtype=np.int64)))
-        ranks = client.scatter(
-            [docs.rank[starts[i] : starts[i + 1]] for i in range(len(signed))], hash=False
-        )
         seconds["collect"] += time.perf_counter() - t0
 
         # Buckets: whole bands to reducers, each bands its own as the local engine does; the
@@ -410,8 +410,13 @@ class DaskEngine:
         # One task per (worker, reducer) cuts the bands out of the partitions the worker holds:
         # a task per partition and reducer cost more in Dask's overhead than the banding.
         held = self._by_worker(signed)
-        order = np.concatenate([starts[i] + np.arange(counts[i]) for _, idx in held for i in idx])
+        grouped = [i for _, idx in held for i in idx]
+        order = np.concatenate([starts[i] + np.arange(counts[i]) for i in grouped])
         rank_all = client.scatter(docs.rank[order], broadcast=True, hash=False)
+        # where each partition's ranks are in rank_all (verification reads them there too)
+        at = np.empty((len(signed), 2), dtype=np.int64)
+        at[grouped, 0] = np.concatenate(([0], np.cumsum([counts[i] for i in grouped])[:-1]))
+        at[:, 1] = at[:, 0] + counts
         buckets = []
         for b0, b1 in _band_ranges(scanner.bands, reducers):
             pieces = [
@@ -448,7 +453,9 @@ class DaskEngine:
 
         # Verification: each pair partition joined with the shingles of its documents.
         t0 = time.perf_counter()
-        evidence = self._evidence(signed, ranks, pair_parts)
+        evidence, stores = self._evidence(signed, rank_all, at, pair_parts, scan)
+        # the stores hold every document clustering may verify: the signed partitions can go
+        del signed
         verified = [
             submit(_verify_task, p, ev, cfg, True, pure=False)
             for p, ev in zip(pair_parts, evidence, strict=True)
@@ -468,17 +475,29 @@ class DaskEngine:
 
         def verify(row_pairs: np.ndarray) -> dict[str, np.ndarray]:
             row_pairs = np.asarray(row_pairs, dtype=np.int64).reshape(-1, 2)
-            fut = client.scatter(docs.rank[row_pairs], hash=False)
-            # Later rounds hold a few documents: ask only the partitions that have them.
-            holders = np.unique(np.searchsorted(starts, row_pairs.ravel(), side="right") - 1)
-            (evidence,) = self._evidence(
-                [signed[i] for i in holders], [ranks[i] for i in holders], [fut]
+            # The first round checks every clustered document: in a few chunks, verified in
+            # parallel (one task would leave all workers but one idle).
+            chunks = client.scatter(
+                np.array_split(docs.rank[row_pairs], self._verify_chunks(len(row_pairs))),
+                hash=False,
             )
-            return client.gather(  # type: ignore[no-any-return]
-                submit(_verify_task, fut, evidence, cfg, False)
-            )[1]
+            needed = [submit(_needed_ranks, c, pure=False) for c in chunks]
+            evidence = self._pieces(
+                [
+                    submit(_take_stored, needed, store, workers=where, **_LOOSE)
+                    for where, store in stores
+                ],
+                len(chunks),
+            )
+            done = client.gather(
+                [
+                    submit(_verify_task, c, ev, cfg, False, pure=False)
+                    for c, ev in zip(chunks, evidence, strict=True)
+                ]
+            )
+            return {k: np.concatenate([d[1][k] for d in done]) for k in done[0][1]}
 
-        self._engine_info(client, len(signed), reducers)
+        self._engine_info(client, len(counts), reducers)
         return _Found(
             docs=docs,
             stats=stats,
@@ -546,19 +565,54 @@ class DaskEngine:
         self._info["component_rounds_on_workers"] = self.component_rounds
         return root
 
-    def _evidence(self, signed: list[Any], ranks: list[Any], pair_parts: list[Any]) -> list[Any]:
-        """For each pair partition, the tasks holding, from every signed partition, the
-        shingles of its pairs' documents (each signed partition is read by one task for all
-        pair partitions: reading it once per pair partition re-read the spilled files)."""
+    def _evidence(
+        self,
+        signed: list[Any],
+        rank_all: Any,
+        at: np.ndarray,
+        pair_parts: list[Any],
+        scan: str | None,
+    ) -> tuple[list[list[Any]], list[tuple[list[str] | None, Any]]]:
+        """For each pair partition, the tasks holding the shingles of its pairs' documents;
+        and each worker's store of those documents, with the worker.
+
+        One task per worker reads, from all the signed partitions that worker holds, the
+        documents any pair partition needs, keeps them as the worker's store (a file in its
+        spill folder) and hands each pair partition its share as one compact ragged array: a
+        pair partition then joins one piece per worker. (A task per signed partition, and a
+        piece per signed partition and pair partition, cost more in Dask's overhead and in
+        small transfers than the reading itself.) ``rank_all`` holds the ranks of the
+        documents, partition ``i``'s at ``at[i, 0]:at[i, 1]``.
+
+        Clustering verifies documents of reported pairs only: its rounds read them from the
+        stores (:func:`_take_stored`), a fraction of the signed partitions' shingles.
+        """
         submit = self.client.submit
         needed = [submit(_needed_ranks, p, pure=False) for p in pair_parts]
+        groups = self._by_worker(signed)
         taken = [
-            submit(_take_docs, f, r, needed, pure=False) for f, r in zip(signed, ranks, strict=True)
+            submit(
+                _take_held, needed, rank_all, at[idx], scan, *(signed[i] for i in idx),
+                workers=where, **_LOOSE,
+            )
+            for where, idx in groups
+        ]  # fmt: skip
+        stores = [
+            (where, submit(operator.getitem, t, len(pair_parts), pure=False))
+            for (where, _), t in zip(groups, taken, strict=True)
         ]
-        return [
-            [submit(operator.getitem, t, j, pure=False) for t in taken]
-            for j in range(len(pair_parts))
-        ]
+        return self._pieces(taken, len(pair_parts)), stores
+
+    def _pieces(self, taken: list[Any], parts: int) -> list[list[Any]]:
+        """Pair partition ``j``'s piece of each worker's evidence task."""
+        submit = self.client.submit
+        return [[submit(operator.getitem, t, j, pure=False) for t in taken] for j in range(parts)]
+
+    def _verify_chunks(self, pairs: int) -> int:
+        """How many tasks verify ``pairs`` clustering pairs: one per worker thread when they
+        are many, one when a round holds a few."""
+        threads = sum(self.client.nthreads().values()) or 1
+        return max(1, min(threads, pairs // _VERIFY_CHUNK_MIN))
 
     @staticmethod
     def _splice_skips(scanner: Scanner, marks: list[int], part_skips: list[list[Skip]]) -> None:
@@ -757,6 +811,13 @@ def _sign_summary(res: tuple[SignedPart, list[Skip]]) -> tuple[SignedPart, list[
 
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 
+#: Tasks pinned to the worker that holds their inputs: elsewhere only if it is gone.
+_LOOSE: dict[str, Any] = {"allow_other_workers": True, "pure": False}
+
+#: A clustering round's verification is split into chunks of at least this many pairs
+#: (:meth:`DaskEngine._verify_chunks`).
+_VERIFY_CHUNK_MIN = 2_000
+
 
 def _reducer_of(values: np.ndarray, reducers: int) -> np.ndarray:
     """Reducer of each 64-bit value: a multiplicative hash's top bits, so that structured
@@ -829,28 +890,89 @@ def _needed_ranks(pairs: np.ndarray) -> np.ndarray:
     return np.asarray(np.unique(_rank_pairs(pairs)), dtype=np.int64)
 
 
-def _take_docs(
-    res: tuple[SignedPart, list[Skip]], rank: np.ndarray, needed: list[np.ndarray]
-) -> list[tuple[np.ndarray, ...]]:
+def _rows_among(want: np.ndarray, rank: np.ndarray) -> np.ndarray:
+    """The positions in ``rank`` of the ranks in the sorted ``want``, in order."""
+    if not want.size:
+        return np.empty(0, dtype=np.int64)
+    pos = np.minimum(np.searchsorted(want, rank), len(want) - 1)
+    return np.flatnonzero(want[pos] == rank)
+
+
+@dataclass(frozen=True)
+class _Store:
+    """Documents' evidence: ranks, shingle sequences, fingerprints and lengths."""
+
+    rank: np.ndarray
+    seqs: RaggedRef
+    fingerprints: np.ndarray
+    lengths: np.ndarray
+
+    def pieces(
+        self, needed: list[np.ndarray], seqs: tuple[np.ndarray, np.ndarray] | None = None
+    ) -> list[tuple[np.ndarray, ...]]:
+        """For each sorted ``needed`` rank array, the columns of the documents among them
+        (``seqs``: the sequences, when already read)."""
+        from syndet._arrays import ragged_take
+
+        rows = [_rows_among(want, self.rank) for want in needed]
+        if seqs is None:
+            used = np.unique(np.concatenate(rows)) if rows else np.empty(0, np.int64)
+            seqs = Spill.read_for(self.seqs, used.size, len(self.rank))
+        off, values = seqs
+        return [
+            (self.rank[r], *ragged_take(off, values, r), self.fingerprints[r], self.lengths[r])
+            for r in rows
+        ]
+
+
+def _take_held(
+    needed: list[np.ndarray],
+    rank: np.ndarray,
+    at: np.ndarray,
+    scan: str | None,
+    *parts: tuple[SignedPart, list[Skip]],
+) -> list[Any]:
     """For each of the sorted ``needed`` rank arrays: ranks, shingle sequences, fingerprints
-    and lengths of this partition's documents among them.
+    and lengths of the documents among them in ``parts`` (signed partitions one worker
+    holds), as one compact ragged array; and last, a :class:`_Store` of all those documents
+    (spilled to this worker's folder for the scan ``scan``). The ranks of ``parts[k]`` are
+    ``rank[at[k, 0]:at[k, 1]]``.
 
-    One task serves every pair partition, so that the partition's shingles are read once
-    (whole, when many of its documents are needed) rather than once per pair partition."""
-    from syndet._arrays import ragged_take
+    Each partition's shingles are read once (whole, when many of its documents are needed),
+    one partition at a time."""
+    from syndet._arrays import ragged_concat, ragged_take
 
-    part = res[0]
-    rows = []
-    for want in needed:
-        pos = np.minimum(np.searchsorted(want, rank), max(len(want) - 1, 0))
-        rows.append(np.flatnonzero(want[pos] == rank) if want.size else np.empty(0, np.int64))
-    used = np.unique(np.concatenate(rows)) if rows else np.empty(0, np.int64)
-    seqs = Spill.read_for(part.seqs, used.size, len(rank))
-    out: list[tuple[np.ndarray, ...]] = []
-    for r in rows:
-        taken = ragged_take(*seqs, r)
-        out.append((rank[r], *taken, part.fingerprints[r], part.lengths[r]))
-    return out
+    taken: list[tuple[np.ndarray, ...]] = []
+    for (part, _), (lo, hi) in zip(parts, at, strict=True):
+        prank = rank[lo:hi]
+        rows = [_rows_among(want, prank) for want in needed]
+        used = np.unique(np.concatenate(rows)) if rows else np.empty(0, np.int64)
+        if used.size:
+            seqs = Spill.read_for(part.seqs, used.size, len(prank))
+            taken.append(
+                (
+                    prank[used],
+                    *ragged_take(*seqs, used),
+                    part.fingerprints[used],
+                    part.lengths[used],
+                )
+            )
+            del seqs
+    first = parts[0][0]
+    if not taken:  # none of the needed documents is here: empty columns
+        taken.append((rank[:0], *ragged_concat([]), first.fingerprints[:0], first.lengths[:0]))
+    offsets, values = ragged_concat([(t[1], t[2]) for t in taken])
+    ranks, fingerprints, lengths = (np.concatenate([t[k] for t in taken]) for k in (0, 3, 4))
+    del taken
+    spill = _worker_spill(scan)
+    kept = RaggedRef(offsets, values) if spill is None else spill.put(offsets, values, _WorkerFiles)
+    store = _Store(ranks, kept, fingerprints, lengths)
+    return [*store.pieces(needed, (offsets, values)), store]
+
+
+def _take_stored(needed: list[np.ndarray], store: _Store) -> list[tuple[np.ndarray, ...]]:
+    """:func:`_take_held`'s pieces, from the documents a worker stored then."""
+    return store.pieces(needed)
 
 
 def _verify_task(
@@ -867,7 +989,10 @@ def _verify_task(
     fingerprints = np.concatenate([e[3] for e in evidence])
     lengths = np.concatenate([e[4] for e in evidence])
     order = np.argsort(ranks, kind="stable")
-    local = order[np.searchsorted(ranks[order], _rank_pairs(pairs))]
+    want = _rank_pairs(pairs)
+    local = order[np.minimum(np.searchsorted(ranks[order], want), max(len(ranks) - 1, 0))]
+    if not np.array_equal(ranks[local] if len(ranks) else local, want):
+        raise AssertionError("the evidence lacks documents of the pairs to verify")
     same = (fingerprints[local[:, 0]] == fingerprints[local[:, 1]]) & (
         lengths[local[:, 0]] == lengths[local[:, 1]]
     )
