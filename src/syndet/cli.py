@@ -309,7 +309,7 @@ def scan_command(
         shown += 1
         if shown <= _MAX_SKIP_LINES:
             progress.clear()
-            click.echo(f"skipped {skip.where}: {skip.message}", err=True)
+            click.echo(f"skipped {skip}", err=True)
 
     progress = _Progress(enabled=not quiet and _stderr_is_terminal())
     scanner = Scanner(

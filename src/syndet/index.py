@@ -840,7 +840,7 @@ class Index:
             id_col=id_col,
             text_col=text_col,
             stdin=stdin,
-            on_skip=lambda skip: result.skipped.append(f"{skip.where}: {skip.message}"),
+            on_skip=lambda skip: result.skipped.append(str(skip)),
         )
         for batch in reader:
             ids = batch["id"].to_pylist()

@@ -92,6 +92,12 @@ class Skip:
     #: The document's id, when it is known.
     doc: str | None = None
 
+    def __str__(self) -> str:
+        """``where: message``, naming the place once (readers' messages often start with it)."""
+        if self.message.startswith(self.where):
+            return self.message
+        return f"{self.where}: {self.message}"
+
 
 _TEXT_EXTS = frozenset({".txt", ".md"})
 _HTML_EXTS = frozenset({".html", ".htm"})
