@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import operator
 import random
 import socket
 import subprocess
@@ -501,3 +502,13 @@ def test_dask_keeps_memory_when_spill_is_off(client: Client) -> None:
     dask = Scanner(engine="dask", scheduler=client, spill=None).scan_table(table(docs))
     same_result(local, dask)
     assert dask.summary["engine"]["spill"] is False
+
+
+def test_tasks_pinned_near_their_inputs_run_without_a_known_holder(client: Client) -> None:
+    # _by_worker gives None when no worker is known to hold a partition (its worker died):
+    # such a task must still be submitted, to any worker, and a pinned one runs where asked.
+    from syndet.engine import _near
+
+    assert client.submit(operator.add, 1, 2, **_near(None)).result() == 3
+    worker = next(iter(client.scheduler_info()["workers"]))
+    assert client.submit(operator.add, 2, 3, **_near([worker])).result() == 5

@@ -434,3 +434,6 @@ def test_relation_cut_offs_are_the_opening_configs(tmp_path: Path) -> None:
         assert index.config.verify.min_shared_words == 400
     with Index(location) as index:
         assert index.config == INDEX_CONFIG
+    # cut-offs alone, over the stored settings (what `syndet scan --against` does)
+    with Index(location, create=False, verify=strict.verify) as index:
+        assert index.config == strict

@@ -11,12 +11,15 @@ import io
 import sys
 import time
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from syndet import __version__
 from syndet.errors import SyndetError
+
+if TYPE_CHECKING:
+    from syndet.config import Config
 
 _SCAN_HELP = """Find copies among the articles in INPUT... and report how they are related.
 
@@ -347,7 +350,7 @@ def scan_command(
     else:
         click.echo(report.render(result, color=sys.stdout.isatty()))
     if against is not None:
-        _scan_against(against, inputs, id_col, text_col, stdin, output, fmt, quiet)
+        _scan_against(against, inputs, id_col, text_col, stdin, output, fmt, quiet, config)
 
 
 def _scan_against(
@@ -359,12 +362,14 @@ def _scan_against(
     output: str | None,
     fmt: str,
     quiet: bool,
+    config: Config,
 ) -> None:
     from syndet.index import Index
 
     if stdin is not None:
         stdin.seek(0)
-    with Index(location, create=False) as index:
+    # The index answers with the scan's relation cut-offs, so that both lists agree.
+    with Index(location, create=False, verify=config.verify) as index:
         found = index.query_inputs(list(inputs), id_col=id_col, text_col=text_col, stdin=stdin)
         stored = len(index)
     matched = len({doc for doc, _ in found.rows})

@@ -425,9 +425,7 @@ class DaskEngine:
                     b0,
                     b1,
                     *(signed[i] for i in idx),
-                    workers=where,
-                    allow_other_workers=True,
-                    pure=False,
+                    **_near(where),
                 )
                 for where, idx in held
             ]
@@ -483,10 +481,7 @@ class DaskEngine:
             )
             needed = [submit(_needed_ranks, c, pure=False) for c in chunks]
             evidence = self._pieces(
-                [
-                    submit(_take_stored, needed, store, workers=where, **_LOOSE)
-                    for where, store in stores
-                ],
+                [submit(_take_stored, needed, store, **_near(where)) for where, store in stores],
                 len(chunks),
             )
             done = client.gather(
@@ -593,7 +588,7 @@ class DaskEngine:
         taken = [
             submit(
                 _take_held, needed, rank_all, at[idx], scan, *(signed[i] for i in idx),
-                workers=where, **_LOOSE,
+                **_near(where),
             )
             for where, idx in groups
         ]  # fmt: skip
@@ -811,8 +806,15 @@ def _sign_summary(res: tuple[SignedPart, list[Skip]]) -> tuple[SignedPart, list[
 
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 
-#: Tasks pinned to the worker that holds their inputs: elsewhere only if it is gone.
-_LOOSE: dict[str, Any] = {"allow_other_workers": True, "pure": False}
+
+def _near(where: list[str] | None) -> dict[str, Any]:
+    """Submit options of a task pinned to the worker that holds its inputs, which runs
+    elsewhere only if that worker is gone; with no known holder (None), anywhere (distributed
+    refuses ``allow_other_workers`` without ``workers``)."""
+    if where is None:
+        return {"pure": False}
+    return {"workers": where, "allow_other_workers": True, "pure": False}
+
 
 #: A clustering round's verification is split into chunks of at least this many pairs
 #: (:meth:`DaskEngine._verify_chunks`).

@@ -294,7 +294,10 @@ class Index:
     ``None`` for an index in memory. ``config`` gives the settings of a new index
     (default :data:`INDEX_CONFIG`); for an existing index it is optional, and when given it
     must equal the stored settings (:class:`~syndet.errors.SettingsMismatchError` names what
-    differs). ``create=False`` refuses to create a missing index.
+    differs) except the relation cut-offs (``config.verify``), which change nothing stored:
+    the index answers with the given ones. ``verify`` sets those cut-offs alone, whatever
+    ``config`` is (``syndet scan --against`` passes the scan's, so that both agree).
+    ``create=False`` refuses to create a missing index.
 
     An index can be shared by threads; calls are serialized. Several processes may use one
     index file at once: reads never wait, and writes take turns.
@@ -307,6 +310,7 @@ class Index:
         *,
         create: bool = True,
         durable: bool = False,
+        verify: VerifyConfig | None = None,
     ) -> None:
         path = os.fspath(location) if location is not None else None
         if path is not None and not create and "://" not in path and not os.path.exists(path):
@@ -318,6 +322,8 @@ class Index:
         self._store: Store = open_store(path, durable=durable)
         try:
             self.config = self._open_settings(config, create=create)
+            if verify is not None:
+                self.config = replace(self.config, verify=verify)
         except BaseException:
             self._store.close()
             raise

@@ -75,7 +75,7 @@ def passages(
     pairs: np.ndarray,
     k: int,
     *,
-    min_words: int = 1,
+    min_words: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Words of a and of b inside shared passages, and the longest passage, for each pair.
 
@@ -95,7 +95,7 @@ def _passages_kernel() -> Any:
 
 
 def seq_overlap(
-    seq_offsets: np.ndarray, seq: np.ndarray, pairs: np.ndarray, k: int, *, min_words: int = 1
+    seq_offsets: np.ndarray, seq: np.ndarray, pairs: np.ndarray, k: int, *, min_words: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """:func:`overlap` and :func:`passages` at once from the shingle sequences alone:
     ``(intersection, size_a, size_b, covered_a, covered_b, longest)`` for each pair.
