@@ -37,3 +37,12 @@ def test_errors_form_one_tree() -> None:
     ):
         assert issubclass(getattr(syndet, name), syndet.SyndetError)
     assert syndet.DEFAULT_CONFIG.signature_key == syndet.Config().signature_key
+
+
+def test_explain_stays_the_function_when_its_module_is_imported_first() -> None:
+    # A submodule named like a function it defines would replace that function on the package
+    # once imported (`import syndet.explain` made `syndet.explain(a, b)` a module call): the
+    # module is `syndet.evidence`.
+    code = "import syndet.evidence, syndet; f = syndet.explain; print(callable(f), f.__name__)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True", "explain"]

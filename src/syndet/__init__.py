@@ -36,7 +36,7 @@ _EXPORTS = {
     "ShingleConfig": "syndet.config",
     "SyndetError": "syndet.errors",
     "VerifyConfig": "syndet.config",
-    "explain": "syndet.explain",
+    "explain": "syndet.evidence",
     "normalize_text": "syndet.normalize",
     "scan": "syndet.pipeline",
 }
@@ -87,7 +87,7 @@ if TYPE_CHECKING:
         SettingsMismatchError,
         SyndetError,
     )
-    from syndet.explain import explain
+    from syndet.evidence import explain
     from syndet.index import Index, Match
     from syndet.normalize import normalize_text
     from syndet.pipeline import Scanner, ScanResult, scan

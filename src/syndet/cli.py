@@ -509,7 +509,7 @@ def _read_article(path: str) -> tuple[str, bool]:
 )
 @click.option("--passages", default=20, show_default=True, help="How many passages to list.")
 def explain_command(a: str, b: str, color: bool | None, passages: int) -> None:
-    from syndet.explain import explain
+    from syndet.evidence import explain
 
     text_a, html_a = _read_article(a)
     text_b, html_b = _read_article(b)
