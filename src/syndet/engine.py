@@ -220,7 +220,7 @@ class DaskEngine:
       each pair partition its share as one compact ragged array; each pair partition then
       joins one piece per worker (moving each document at most once per pair partition, as
       arrays: no object columns that Dask could turn into strings) and runs
-      :func:`~syndet.pipeline.verify_pairs`; only reported pairs go back to the client;
+      :func:`~syndet.pipeline.verify_seq_pairs`; only reported pairs go back to the client;
     * clustering runs on the client (see ``Scanner._cluster``); the members it must check
       against their source (documents of candidate pairs) are verified on the workers the
       same way, read from those stores (in one chunk per worker thread when they are many),
@@ -631,7 +631,7 @@ def _nothing_found(
 ) -> _Found:
     """What a scan in which every document was skipped found (as the local engine says it)."""
     from syndet import lsh as lsh_stage
-    from syndet.pipeline import _Found, verify_pairs
+    from syndet.pipeline import _Found, verify_seq_pairs
     from syndet.shingle import ShingleBatch
 
     def verify(pairs: np.ndarray) -> dict[str, np.ndarray]:
@@ -648,7 +648,7 @@ def _nothing_found(
         candidates=0,
         cstats=cstats,
         pairs=np.empty((0, 2), dtype=np.int64),
-        scores=verify_pairs(config, np.empty((0, 2), dtype=np.int64), none, none, no),
+        scores=verify_seq_pairs(config, np.empty((0, 2), dtype=np.int64), none, no),
         verify=verify,
         engine={"name": "dask"},
     )

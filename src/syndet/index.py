@@ -10,10 +10,10 @@
 Every article goes through the scan's own partition functions
 (:func:`syndet.pipeline.read_partition` and :func:`~syndet.pipeline.sign_partition`: lines,
 credits and quotes out, normalize, shingle, MinHash, LSH band keys) and every candidate through
-its verifier (:func:`syndet.pipeline.verify_pairs`: exact overlap, shared passages, the
-config's cut-offs),
-so a pair's relation and scores are the ones ``syndet scan`` reports for the same two texts;
-only the orientation differs: ``containment_a`` is always the *new* text's share.
+its verifier's rules (:func:`syndet.pipeline.verify_seq_pairs`: exact overlap, shared
+passages, the config's cut-offs), so a pair's relation and scores are the ones ``syndet scan``
+reports for the same two texts; only the orientation differs: ``containment_a`` is always the
+*new* text's share.
 
 One stage cannot run incrementally: learning chrome lines from a whole corpus. The index does
 not learn chrome (``BoilerplateConfig.learn_chrome`` must be off), which is also what a scan of
@@ -643,7 +643,7 @@ class Index:
             return []
         from syndet import verify
 
-        # The scan's verifier (pipeline.verify_pairs: overlap, passages, classify) for the
+        # The scan's verifier (overlap, passages, classify_with) for the
         # pairs (new, candidate), with its numbers counted in one call on this thread. Most
         # candidates share a common phrase or two, and classify reports nothing below
         # rewritten_min on the larger containment (unless the texts are equal), so those are

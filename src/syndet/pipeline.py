@@ -15,9 +15,9 @@ ordered by document id).
 The work on one partition is done by pure module-level functions, :func:`read_partition`
 (phase A: lines, credits, quotes, line hashes), :func:`sign_partition` (phase B: authored text
 with the corpus's chrome removed -> shingles -> signatures -> band keys) and
-:func:`verify_pairs`. They take everything they need as arguments and return what they found,
-skipped documents and timings included, as data: the *engine* that runs them decides where
-they run and where their results live. The local engine (here) runs them in this process and
+:func:`verify_seq_pairs`. They take everything they need as arguments and return what they
+found, skipped documents and timings included, as data: the *engine* that runs them decides
+where they run and where their results live. The local engine (here) runs them in this process and
 spills their large results to memory-mapped files (:mod:`syndet.engine`); the Dask engine
 (:class:`syndet.engine.DaskEngine`) runs the same functions on a Dask cluster's workers. The
 corpus-wide steps between them (chrome learning, banding into candidate pairs, clustering)
@@ -70,7 +70,6 @@ __all__ = [
     "read_partition",
     "scan",
     "sign_partition",
-    "verify_pairs",
     "verify_seq_pairs",
 ]
 
@@ -449,40 +448,17 @@ def sign_partition(
     return signed, skips
 
 
-def verify_pairs(
-    config: Config,
-    pairs: np.ndarray,
-    sets: shingle_stage.ShingleBatch,
-    seqs: shingle_stage.ShingleBatch,
-    same: np.ndarray,
-) -> dict[str, np.ndarray]:
-    """Exact scores and relation of each pair ``(i, j)`` of rows of ``sets``/``seqs`` (the
-    documents' sorted shingle sets and shingle sequences); ``same`` marks the pairs whose
-    normalized texts are identical (equal fingerprints and lengths)."""
-    k = config.shingle.k
-    inter, sa, sb = verify_stage.overlap(sets.offsets, sets.hashes, pairs)
-    cov_a, cov_b, longest = verify_stage.passages(
-        seqs.offsets,
-        seqs.hashes,
-        sets.offsets,
-        sets.hashes,
-        pairs,
-        k,
-        min_words=config.verify.min_passage_words,
-    )
-    return verify_stage.classify_with(
-        config.verify, inter, sa, sb, same, covered_a=cov_a, covered_b=cov_b, longest=longest, k=k
-    )
-
-
 def verify_seq_pairs(
     config: Config,
     pairs: np.ndarray,
     seqs: shingle_stage.ShingleBatch,
     same: np.ndarray,
 ) -> dict[str, np.ndarray]:
-    """:func:`verify_pairs` from the shingle sequences alone (the same scores and relations):
-    the documents' sorted sets are not needed, so nobody has to make, store or read them."""
+    """Exact scores and relation of each pair ``(i, j)`` of rows of ``seqs`` (the documents'
+    shingles in text order); ``same`` marks the pairs whose normalized texts are identical
+    (equal fingerprints and lengths). Only the sequences are needed: each pair's sets are
+    hashed on the fly (:func:`syndet.verify.seq_overlap`), so nobody makes, stores or reads
+    sorted sets."""
     k = config.shingle.k
     inter, sa, sb, cov_a, cov_b, longest = verify_stage.seq_overlap(
         seqs.offsets, seqs.hashes, pairs, k, min_words=config.verify.min_passage_words

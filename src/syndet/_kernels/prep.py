@@ -201,7 +201,7 @@ def verify(
 ) -> Any:
     """The new article (its shingles in text order and its sorted set) against stored ones
     (``seqs[off[i]:off[i + 1]]``, in text order): ``(keep, inter, size_b, covered_a,
-    covered_b, longest)``, the numbers :func:`syndet.pipeline.verify_pairs` classifies, as
+    covered_b, longest)``, the numbers :func:`syndet.pipeline.verify_seq_pairs` classifies, as
     :func:`syndet.verify.overlap` and :func:`~syndet.verify.passages` give them for the pairs
     (new, stored). Only pairs that can be reported are kept and get passage counts: equal
     texts (``same``) and those with ``rewritten_min`` of the smaller set shared. Passages are
