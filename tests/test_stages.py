@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import unicodedata
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -272,6 +273,15 @@ def test_overlap_equals_python_sets(sets: list[frozenset[int]]) -> None:
             assert scores["containment_b"][p] == pytest.approx(len(a & b) / len(b))
 
 
+CUTOFFS: dict[str, Any] = {
+    "k": 5,
+    "syndicated_min": 0.6,
+    "partial_min": 0.6,
+    "partial_block": 0.5,
+    "rewritten_min": 0.1,
+}
+
+
 def test_classify_relations() -> None:
     # (inter, |A|, |B|, same text, words of a / of b in shared passages, longest) -> relation
     cases = [
@@ -294,15 +304,34 @@ def test_classify_relations() -> None:
         covered_a=cov_a,
         covered_b=cov_b,
         longest=longest,
-        k=5,
-        syndicated_min=0.6,
-        partial_min=0.6,
-        partial_block=0.5,
-        rewritten_min=0.1,
+        **CUTOFFS,
         min_shared_words=80,
     )
     assert [verify.RELATIONS[c] for c in out["relation"]] == [r for _, r in cases]
     assert out["shared_words"].tolist() == np.minimum(cov_a, cov_b).tolist()
+
+
+def test_short_text_rule_only_for_short_texts() -> None:
+    # Shared words under min_shared_words (95) are reuse only in a short text: 60 shared words
+    # are a third of a 176-word answer (a copy) but, like 90 of a 296-word article, only
+    # background when the shorter article is longer than short_text_words.
+    words_a = np.array([176, 296, 296, 176])
+    shared = np.array([60, 90, 100, 48])  # 100: enough anywhere; 48: under the floor
+    out = verify.classify(
+        np.array([50, 50, 50, 40]),
+        words_a - 4,  # shingles of k = 5 words
+        np.full(4, 600),
+        np.zeros(4, dtype=bool),
+        covered_a=shared,
+        covered_b=shared,
+        longest=shared,
+        **CUTOFFS,
+        min_shared_words=95,
+        min_shared_floor=52,
+        min_shared_share=0.25,
+        short_text_words=280,
+    )
+    assert [verify.RELATIONS[c] for c in out["relation"]] == ["partial", "none", "partial", "none"]
 
 
 def ragged(rows: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:

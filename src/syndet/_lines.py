@@ -161,7 +161,7 @@ def read_lines(
         np.cumsum(auth_len, out=auth_off[1:])
     words, line_hash, fingerprints, lengths = k.line_stats(full_off, full, doc_offsets, _threads())
     ends_ok = (flags & k.ENDS) != 0
-    bars = (flags & k.BARS) != 0
+    bars = (flags & (k.BARS | k.WIDGET)) != 0
     filtered = ((words > 0) & (words <= 3) & ~ends_ok) | bars
     return LineBatch(
         doc_offsets=doc_offsets,

@@ -228,7 +228,10 @@ def cli() -> None:
     help="Count wire credits and syndication notices as text (removed by default).",
 )
 @click.option(
-    "--no-line-filter", is_flag=True, help="Keep short link-like lines of plain-text documents."
+    "--no-line-filter",
+    is_flag=True,
+    help="Keep short link-like lines and widget lines (video placeholders, 'More:' teasers) "
+    "of plain-text documents.",
 )
 @click.option(
     "--no-galleries",

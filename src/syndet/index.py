@@ -76,7 +76,12 @@ INDEX_CONFIG: Config = replace(
 #: Settings added after indexes were first written, with the value that an index stored
 #: without them behaves as.
 _SETTINGS_BEFORE: dict[str, Any] = {
-    "boilerplate": {"strip_galleries": False, "gallery_min_words": 6, "gallery_gap": 3},
+    "boilerplate": {
+        "version": 1,
+        "strip_galleries": False,
+        "gallery_min_words": 6,
+        "gallery_gap": 3,
+    },
     "verify": {"min_passage_words": 1},
 }
 

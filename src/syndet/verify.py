@@ -18,8 +18,9 @@ Relations, first match wins (cut-offs in :class:`syndet.config.VerifyConfig`):
 =============  =========================================================================
 duplicate      the same text after normalization (equal fingerprints and lengths)
 (none)         ``c_max < rewritten_min``, or fewer than ``min_shared_words`` shared words
-               (unless, for short texts, at least ``min_shared_floor`` of them cover
-               ``min_shared_share`` of the shorter article)
+               (unless the shorter article is a short text, of at most
+               ``short_text_words`` words, and at least ``min_shared_floor`` shared
+               words cover ``min_shared_share`` of it)
 syndicated     ``c_min >= syndicated_min``: most of *both* articles is the same text
                (different headline, chrome, trimmed tail, light edits)
 partial        ``c_max >= partial_min`` (most of one article is inside the other) or the
@@ -149,6 +150,7 @@ def classify_with(
         min_shared_words=cutoffs.min_shared_words,
         min_shared_floor=cutoffs.min_shared_floor,
         min_shared_share=cutoffs.min_shared_share,
+        short_text_words=cutoffs.short_text_words,
     )
 
 
@@ -169,6 +171,7 @@ def classify(
     min_shared_words: int,
     min_shared_floor: int | None = None,
     min_shared_share: float = 1.0,
+    short_text_words: int | None = None,
 ) -> dict[str, np.ndarray]:
     """Scores and relation code for each pair (vectorized; see the table in the module docs).
 
@@ -196,10 +199,16 @@ def classify(
         block = np.asarray(longest, dtype=np.float64) >= partial_block * np.maximum(shared, 1)
     shared_words = np.minimum(cov_a, cov_b)
     words_a, words_b = a + k - 1, b + k - 1  # a document of n shingles has n + k - 1 words
+    shorter_words = np.minimum(words_a, words_b)
     shorter_cov = np.where(words_a <= words_b, cov_a / words_a, cov_b / words_b)
     enough = shared_words >= min_shared_words
     if min_shared_floor is not None:
-        enough |= (shared_words >= min_shared_floor) & (shorter_cov >= min_shared_share)
+        short = (
+            shorter_words <= short_text_words
+            if short_text_words is not None
+            else np.ones(len(inter), dtype=bool)
+        )
+        enough |= short & (shared_words >= min_shared_floor) & (shorter_cov >= min_shared_share)
     reported = enough & (cmax >= rewritten_min)
     code = np.select(
         [

@@ -26,9 +26,10 @@ path of :mod:`syndet.boilerplate` and :mod:`syndet.normalize`) when
   characters, text that grows).
 
 Quote stripping (``QUOTE_PATTERN`` and the first alternative of ``QUOTED_LINE_PATTERN`` of
-:mod:`syndet.boilerplate`) is done here with RE2's leftmost-first semantics: an opening mark
-starts a match when the next mark of its class is its closing mark and at least one character
-lies between; matches do not overlap; each becomes one space. RE2's ``\\s`` is
+:mod:`syndet.boilerplate`) is done here with RE2's leftmost-first semantics (:func:`_closing`
+tries the pattern's alternatives for an opening mark in order: curly quotes may nest one
+level, and a quote opened with one kind of mark may close with the other); matches do not
+overlap; each becomes one space. RE2's ``\\s`` is
 ``[\\t\\n\\f\\r ]``. Since every character that takes part in normalization here is mapped on
 its own (the kernel gives up on the others), normalizing "piece, space, piece" equals joining
 the normalized pieces with single spaces, which is what is written.
@@ -54,6 +55,7 @@ NL, SPACE, QUOTE, PAREN = 10, 32, 34, 40
 ENDS = 1  # the raw line ends with sentence punctuation (then optional RE2 whitespace)
 BARS = 2  # the raw line holds at least two link separators (" | ", " • ", " · ")
 EXCEPTION = 4  # computed by the reference path
+WIDGET = 8  # the raw line is a player placeholder or a teaser (WIDGET_LINE_PATTERN)
 
 
 @nb.njit(cache=True, inline="always")
@@ -93,6 +95,22 @@ _WRITING = np.frombuffer(b"Writing", dtype=np.uint8).copy()
 _EDITING = np.frombuffer(b"Editing", dtype=np.uint8).copy()
 
 
+def _words(*words: bytes) -> tuple[np.ndarray, ...]:
+    return tuple(np.frombuffer(w, dtype=np.uint8).copy() for w in words)
+
+
+# boilerplate.WIDGET_LINE_PATTERN's alternatives: whole prefixes, then teaser words (a ':'
+# follows after optional whitespace).
+_WIDGETS = _words(
+    b"Media playback is unsupported on your device", b"JUST WATCHED", b"MUST WATCH",
+    b"Image copyright", b"Image caption",
+)  # fmt: skip
+_TEASERS = _words(
+    b"More", b"MORE", b"Read more", b"Read More", b"READ MORE", b"Related", b"RELATED",
+    b"Read", b"READ", b"See also", b"See Also", b"SEE ALSO",
+)  # fmt: skip
+
+
 @nb.njit(cache=True, inline="always")
 def _eq_ci(data: np.ndarray, i: int, letter: int) -> Any:
     """Mask of the bytes of data[i:i + 64] equal to an ASCII ``letter`` in either case."""
@@ -115,6 +133,26 @@ def _maybe_turn(data: np.ndarray, s: int, e: int) -> bool:
     while j < end and data[j] != 58:  # ':'
         j += 1
     return j < end
+
+
+@nb.njit(cache=True)
+def _widget(data: np.ndarray, s: int, e: int) -> bool:
+    """``WIDGET_LINE_PATTERN``: the line, after leading whitespace, starts with a player
+    placeholder, or with a teaser word and a colon."""
+    i = s
+    while i < e and _is_ws(data[i]):
+        i += 1
+    for w in _WIDGETS:
+        if i + w.shape[0] <= e and _eq(data, i, w):
+            return True
+    for w in _TEASERS:
+        j = i + w.shape[0]
+        if j <= e and _eq(data, i, w):
+            while j < e and _is_ws(data[j]):
+                j += 1
+            if j < e and data[j] == 58:  # ':'
+                return True
+    return False
 
 
 @nb.njit(cache=True)
@@ -247,6 +285,8 @@ def scan_line(data: np.ndarray, s: int, e: int, credits: bool, quotes: bool, car
     flags = 0
     if bars >= 2:
         flags |= BARS
+    if _widget(data, s, e):
+        flags |= WIDGET
     k = e - 1
     while k >= s and _is_ws(data[k]):
         k -= 1
@@ -340,23 +380,51 @@ def _quoted_line(data: np.ndarray, s: int, e: int) -> bool:
 
 
 @nb.njit(cache=True)
+def _first_of(data: np.ndarray, p: int, e: int, k1: int, k2: int, k3: int) -> Any:
+    """(position, kind) of the first quotation mark of kind k1, k2 or k3 in data[p:e] (kind 0
+    at e if none): marks of other kinds are ordinary characters."""
+    while True:
+        p, m = _next_mark(data, p, e)
+        if m == 0 or m in (k1, k2, k3):
+            return p, m
+        p += _width(m)
+
+
+@nb.njit(cache=True)
 def _closing(data: np.ndarray, q: int, e: int, opener: int) -> int:
-    """End of the quoted span opened at q (exclusive), or -1 when none starts there."""
+    """End of the quoted span opened at q (exclusive), or -1 when none starts there: the
+    alternatives of ``QUOTE_PATTERN`` that start with the opener, in order."""
     w = _width(opener)
+    if opener == 1:
+        # “(?:[^“”]|“[^“”]*”)+”: nested curly quotes inside
+        p = q + w
+        while True:
+            p, m = _first_of(data, p, e, 1, 2, 2)
+            if m == 2:
+                if p > q + w:
+                    return int(p + 3)
+                break
+            if m == 0:
+                break
+            r, m2 = _first_of(data, p + 3, e, 1, 2, 2)  # the nested quote's end
+            if m2 != 2:
+                break
+            p = r + 3
+        # “[^“”"]+": closed by a straight mark
+        p, m = _first_of(data, q + w, e, 1, 2, 3)
+        return p + 1 if m == 3 and p > q + w else -1
+    if opener == 3:
+        p, m = _first_of(data, q + w, e, 3, 3, 3)  # "[^"]+"
+        if m == 3:
+            return p + 1 if p > q + w else -1
+        p, m = _first_of(data, q + w, e, 1, 2, 3)  # "[^“”"]+”
+        return p + 3 if m == 2 and p > q + w else -1
     p = q + w
     while True:
         p, m = _next_mark(data, p, e)
         if m == 0:
             return -1
-        if opener == 1:  # “[^“”]+”
-            if m == 1:
-                return -1
-            if m == 2:
-                return p + 3 if p > q + w else -1
-        elif opener == 3:  # "[^"]+"
-            if m == 3:
-                return p + 1 if p > q + w else -1
-        elif opener == 4:  # «[^«»]+»
+        if opener == 4:  # «[^«»]+»
             if m == 4:
                 return -1
             if m == 5:

@@ -18,7 +18,7 @@ import numpy as np
 
 from syndet._kernels.boilerplate import _caption_counters, _gallery_doc
 from syndet._kernels.hashing import xxh64
-from syndet._kernels.lines import BARS, ENDS, _join_doc, line_stats_range
+from syndet._kernels.lines import BARS, ENDS, WIDGET, _join_doc, line_stats_range
 from syndet._kernels.lsh import band_key
 from syndet._kernels.minhash import affine64_row, legacy_row
 from syndet._kernels.shingle import count_spaces, doc_count, run, sort_unique
@@ -63,7 +63,7 @@ def authored(
         for line in range(lines):
             w = words[line]
             short = w > 0 and w <= 3 and (flags[line] & ENDS) == 0
-            if short or (flags[line] & BARS) != 0:
+            if short or (flags[line] & (BARS | WIDGET)) != 0:
                 keep[line] = False
     if galleries:  # _lines.gallery_mask
         gallery = np.zeros(lines, dtype=np.bool_)
