@@ -152,8 +152,8 @@ def markdown(rows: Sequence[Row]) -> str:
     return "\n".join(lines)
 
 
-def pct(x: float) -> str:
-    return f"{100 * x:.1f}%"
+def pct(x: float, digits: int = 1) -> str:
+    return f"{100 * x:.{digits}f}%"
 
 
 # --------------------------------------------------------------------------------------------
@@ -210,7 +210,8 @@ def group_rows(data: str, scores: dict[str, Any]) -> list[Row]:
             "negatives reported (any relation)",
             neg["n"],
             neg,
-            value=f"{pct(neg['share'])} ({neg['found']})",
+            # two decimals: the target is 1%, and 0.96% must not print as 1.0%
+            value=f"{pct(neg['share'], 2)} ({neg['found']})",
             target=NEGATIVES,
         )
     )
