@@ -68,3 +68,18 @@ def test_render_plain_and_color() -> None:
     assert "\x1b[" not in e.render()
     assert "\x1b[" in e.render(color=True)
     assert e.relation == "syndicated"
+
+
+def test_short_text_rule_is_explained() -> None:
+    # 70 shared words: a copied block in a 170-word answer, but too little between two
+    # 470-word articles (and explain says which rule decided).
+    block = story(4, 70)
+    short_a, short_b = block + story(5, 100), story(6, 100) + block
+    e = explain(" ".join(short_a), " ".join(short_b))
+    assert e.relation == "partial"
+    assert e.shared_words == 70
+    assert e.why.startswith("a short text: 70 shared words")
+    long_a, long_b = short_a + story(7, 300), story(8, 300) + short_b
+    e = explain(" ".join(long_a), " ".join(long_b))
+    assert e.relation == "none"
+    assert e.why.startswith("only 70 shared words")

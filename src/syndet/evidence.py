@@ -198,23 +198,34 @@ def _why(relation: str, ca: float, cb: float, shared: int, longest: int, config:
     cmin, cmax = min(ca, cb), max(ca, cb)
     if relation == "duplicate":
         return "the same text after normalization"
-    if shared < v.min_shared_words:
+    if relation == "none":
+        if cmax < v.rewritten_min:
+            return (
+                f"shared text is {cmax:.0%} of the article sharing most; a relation needs "
+                f"{v.rewritten_min:.0%}"
+            )
         return (
             f"only {shared} shared words of authored text; a relation needs "
-            f"{v.min_shared_words} (quotes, credits and chrome are not counted)"
+            f"{v.min_shared_words}, or {v.min_shared_floor} making up "
+            f"{v.min_shared_share:.0%} of a short text (at most {v.short_text_words} words; "
+            "quotes, credits and chrome are not counted)"
         )
-    if cmax < v.rewritten_min:
-        return (
-            f"shared text is {cmax:.0%} of the article sharing most; a relation needs "
-            f"{v.rewritten_min:.0%}"
-        )
-    if relation == "syndicated":
-        return f"{cmin:.0%} of each article is shared (syndicated from {v.syndicated_min:.0%})"
-    if relation == "partial":
-        if cmax >= v.partial_min:
-            return f"{cmax:.0%} of one article is inside the other, but only {cmin:.0%} of it"
-        return f"the shared text is mostly one verbatim passage of {longest} words"
-    return (
-        f"{shared} shared words spread over several passages (longest {longest}); "
-        f"{cmax:.0%} of one article"
+    short = (
+        f"a short text: {shared} shared words, under {v.min_shared_words} but at least "
+        f"{v.min_shared_share:.0%} of the shorter article; "
+        if shared < v.min_shared_words
+        else ""
     )
+    if relation == "syndicated":
+        why = f"{cmin:.0%} of each article is shared (syndicated from {v.syndicated_min:.0%})"
+    elif relation == "partial":
+        if cmax >= v.partial_min:
+            why = f"{cmax:.0%} of one article is inside the other, but only {cmin:.0%} of it"
+        else:
+            why = f"the shared text is mostly one verbatim passage of {longest} words"
+    else:
+        why = (
+            f"{shared} shared words spread over several passages (longest {longest}); "
+            f"{cmax:.0%} of one article"
+        )
+    return short + why
