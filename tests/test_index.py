@@ -292,6 +292,22 @@ def test_index_written_before_the_gallery_settings_opens(tmp_path: Path) -> None
         Index(location, INDEX_CONFIG)
 
 
+def test_index_built_under_older_line_rules_is_refused(tmp_path: Path) -> None:
+    # Indexes stored before the line rules had a version were built under v1 (other quote,
+    # widget and link-card rules): their signatures must not be mixed with new ones, whether
+    # or not the caller passes settings (the CLI passes none).
+    location = tmp_path / "v1.syndet"
+    Index(location).close()
+    with sqlite3.connect(location) as conn:
+        (raw,) = conn.execute("SELECT value FROM meta WHERE name = 'settings'").fetchone()
+        settings = json.loads(raw)
+        del settings["boilerplate"]["version"]
+        conn.execute("UPDATE meta SET value = ? WHERE name = 'settings'", (json.dumps(settings),))
+    for config in (None, INDEX_CONFIG):
+        with pytest.raises(syndet.SettingsMismatchError, match=r"line rules v1.*Rebuild"):
+            Index(location, config)
+
+
 def test_bad_files_are_refused(tmp_path: Path) -> None:
     garbage = tmp_path / "garbage"
     garbage.write_bytes(b"this is not a database at all" * 100)

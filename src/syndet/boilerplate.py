@@ -230,9 +230,10 @@ def strip_quotes(lines: pa.Array) -> pa.Array:
 # mention's last word is the glued name, the one to four capitalized or parenthesized words
 # between go too. (Left in, the repeated names made 9-word runs that different Hill stories
 # shared.) A Python pattern, for the back-reference; the lines holding a card are few.
-LINK_CARD_CUT = (
-    r"(^|\s)(?:([A-Z][0-9A-Za-z_'.-]*?[a-z])\s(?:(?:[A-Z][0-9A-Za-z_'.-]*|\([^()\s]+\))\s){1,4}?"
-    r"(?=\2[A-Z]))?([A-Z][0-9A-Za-z_'.-]*?[a-z])[A-Z][^\n]{40,400}? MORE(?![0-9A-Za-z_])"
+LINK_CARD_CUT = (  # RE2's ASCII \s and \w spelled out, as in the module's other patterns
+    r"(^|[\t\n\f\r ])(?:([A-Z][0-9A-Za-z_'.-]*?[a-z])[\t\n\f\r ]"
+    r"(?:(?:[A-Z][0-9A-Za-z_'.-]*|\([^()\t\n\f\r ]+\))[\t\n\f\r ]){1,4}?(?=\2[A-Z]))?"
+    r"([A-Z][0-9A-Za-z_'.-]*?[a-z])[A-Z][^\n]{40,400}? MORE(?![0-9A-Za-z_])"
 )
 
 

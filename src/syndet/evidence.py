@@ -199,16 +199,16 @@ def _why(relation: str, ca: float, cb: float, shared: int, longest: int, config:
     if relation == "duplicate":
         return "the same text after normalization"
     if relation == "none":
-        if cmax < v.rewritten_min:
+        if shared < v.min_shared_words:
             return (
-                f"shared text is {cmax:.0%} of the article sharing most; a relation needs "
-                f"{v.rewritten_min:.0%}"
+                f"only {shared} shared words of authored text; a relation needs "
+                f"{v.min_shared_words}, or {v.min_shared_floor} making up "
+                f"{v.min_shared_share:.0%} of a short text (at most {v.short_text_words} "
+                "words; quotes, credits and chrome are not counted)"
             )
         return (
-            f"only {shared} shared words of authored text; a relation needs "
-            f"{v.min_shared_words}, or {v.min_shared_floor} making up "
-            f"{v.min_shared_share:.0%} of a short text (at most {v.short_text_words} words; "
-            "quotes, credits and chrome are not counted)"
+            f"shared text is {cmax:.0%} of the article sharing most; a relation needs "
+            f"{v.rewritten_min:.0%}"
         )
     short = (
         f"a short text: {shared} shared words, under {v.min_shared_words} but at least "

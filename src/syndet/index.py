@@ -380,6 +380,13 @@ class Index:
                 f"v{have.normalize.version}; this syndet has v{NormalizeConfig().version}. "
                 "Rebuild the index."
             )
+        # So are the line rules (quotes, widgets, link cards): they decide the authored text.
+        if have.boilerplate.version != BoilerplateConfig().version:
+            raise SettingsMismatchError(
+                f"{self.location or 'the index'} was built with line rules "
+                f"v{have.boilerplate.version}; this syndet has v{BoilerplateConfig().version}. "
+                "Rebuild the index."
+            )
         if config is not None:
             diff = _differences(stored, _settings(config, *_lsh_params(config)))
             if diff:
