@@ -272,18 +272,29 @@ def test_new_index_takes_the_given_settings(tmp_path: Path) -> None:
         Index(tmp_path / "chrome", DEFAULT_CONFIG)
 
 
+def stored_settings(location: Path) -> dict[str, Any]:
+    """The settings an SQLite index stores, as written (to age them in tests)."""
+    with sqlite3.connect(location) as conn:
+        (raw,) = conn.execute("SELECT value FROM meta WHERE name = 'settings'").fetchone()
+    settings: dict[str, Any] = json.loads(raw)
+    return settings
+
+
+def store_settings(location: Path, settings: dict[str, Any]) -> None:
+    with sqlite3.connect(location) as conn:
+        conn.execute("UPDATE meta SET value = ? WHERE name = 'settings'", (json.dumps(settings),))
+
+
 def test_index_written_before_the_gallery_settings_opens(tmp_path: Path) -> None:
     # Indexes stored before strip_galleries existed hold no such setting: they open with the
     # rule off, which is how they were built, and asking for it on is a settings mismatch.
     location = tmp_path / "old.syndet"
     Index(location).close()
-    with sqlite3.connect(location) as conn:
-        (raw,) = conn.execute("SELECT value FROM meta WHERE name = 'settings'").fetchone()
-        settings = json.loads(raw)
-        for name in ("strip_galleries", "gallery_min_words", "gallery_gap"):
-            del settings["boilerplate"][name]
-        del settings["verify"]["min_passage_words"]  # and before passages had a minimum
-        conn.execute("UPDATE meta SET value = ? WHERE name = 'settings'", (json.dumps(settings),))
+    settings = stored_settings(location)
+    for name in ("strip_galleries", "gallery_min_words", "gallery_gap"):
+        del settings["boilerplate"][name]
+    del settings["verify"]["min_passage_words"]  # and before passages had a minimum
+    store_settings(location, settings)
     with Index(location) as index:
         off = replace(INDEX_CONFIG.boilerplate, strip_galleries=False)
         every_run = replace(INDEX_CONFIG.verify, min_passage_words=1)
@@ -298,11 +309,9 @@ def test_index_built_under_older_line_rules_is_refused(tmp_path: Path) -> None:
     # or not the caller passes settings (the CLI passes none).
     location = tmp_path / "v1.syndet"
     Index(location).close()
-    with sqlite3.connect(location) as conn:
-        (raw,) = conn.execute("SELECT value FROM meta WHERE name = 'settings'").fetchone()
-        settings = json.loads(raw)
-        del settings["boilerplate"]["version"]
-        conn.execute("UPDATE meta SET value = ? WHERE name = 'settings'", (json.dumps(settings),))
+    settings = stored_settings(location)
+    del settings["boilerplate"]["version"]
+    store_settings(location, settings)
     for config in (None, INDEX_CONFIG):
         with pytest.raises(syndet.SettingsMismatchError, match=r"line rules v1.*Rebuild"):
             Index(location, config)
