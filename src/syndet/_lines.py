@@ -75,17 +75,14 @@ def gallery_mask(
     *,
     min_words: int,
     gap: int,
-    parallel: bool = True,
 ) -> np.ndarray:
     """Non-empty lines of photo galleries: doubled within their page or between such lines
     (:func:`syndet.boilerplate.gallery_lines`), or holding several caption counters
     (:func:`syndet.boilerplate.caption_counter_lines`, on the authored lines)."""
     mask = boilerplate_stage.gallery_lines(
-        line_hash, words, doc_offsets, min_words=min_words, gap=gap, parallel=parallel
+        line_hash, words, doc_offsets, min_words=min_words, gap=gap
     )
-    mask |= boilerplate_stage.caption_counter_lines(
-        authored_offsets, authored_data, words, parallel=parallel
-    )
+    mask |= boilerplate_stage.caption_counter_lines(authored_offsets, authored_data, words)
     return np.asarray(mask & (words > 0), dtype=bool)
 
 

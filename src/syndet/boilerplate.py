@@ -344,7 +344,6 @@ def gallery_lines(
     *,
     min_words: int = 6,
     gap: int = 3,
-    parallel: bool = True,
 ) -> np.ndarray:
     """Lines of photo galleries and carousels, found by their doubled captions: a line of at
     least ``min_words`` words whose next non-empty line is the same line (both copies), and
@@ -361,15 +360,14 @@ def gallery_lines(
     copy, partial or rewrite lost, and no change on the synthetic corpus.
 
     ``hashes`` and ``words`` describe every line of a batch, ``doc_offsets`` where each
-    document's lines start. ``parallel=False`` stays on the calling thread (a few articles).
+    document's lines start.
     """
     if len(hashes) == 0:
         return np.zeros(0, dtype=bool)
     from syndet._kernels import boilerplate as k
 
-    kernel = k.gallery_lines if parallel else k.gallery_lines_serial
     return np.asarray(
-        kernel(
+        k.gallery_lines(
             np.ascontiguousarray(hashes, dtype=np.uint64),
             np.ascontiguousarray(words, dtype=np.int64),
             np.ascontiguousarray(doc_offsets, dtype=np.int64),
@@ -390,7 +388,6 @@ def caption_counter_lines(
     words: np.ndarray,
     *,
     min_words: int = CAPTION_MIN_WORDS,
-    parallel: bool = True,
 ) -> np.ndarray:
     """Normalized lines (Arrow layout: ``offsets`` into the UTF-8 ``data``) holding two or
     more gallery caption counters ("hide caption 3 of 19"): a whole inline gallery scraped
@@ -400,9 +397,8 @@ def caption_counter_lines(
         return np.zeros(0, dtype=bool)
     from syndet._kernels import boilerplate as k
 
-    kernel = k.caption_counter_lines if parallel else k.caption_counter_lines_serial
     return np.asarray(
-        kernel(
+        k.caption_counter_lines(
             np.ascontiguousarray(offsets, dtype=np.int64),
             np.ascontiguousarray(data, dtype=np.uint8),
             np.ascontiguousarray(words, dtype=np.int64),

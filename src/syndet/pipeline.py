@@ -354,9 +354,8 @@ def sign_partition(
     """Phase B of one partition: authored text without the corpus's ``chrome`` lines ->
     shingles -> MinHash signatures -> ``bands`` LSH band keys of ``rows`` values.
 
-    With ``sets=False`` the sorted shingle sets (and ``set_sizes``) are left out: the caller
-    makes them from the sequences, for just the documents that meet in candidate pairs
-    (:func:`sets_of`).
+    With ``sets=False`` the sorted shingle sets (and ``set_sizes``) are left out: the scan's
+    verifier works from the sequences (:func:`verify_seq_pairs`); the index keeps sets.
 
     Documents left with fewer than ``k`` words are returned as skips; the signed partition
     holds only the others (possibly none).

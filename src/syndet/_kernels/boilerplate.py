@@ -48,18 +48,6 @@ def gallery_lines(
     return out
 
 
-@nb.njit(cache=True)
-def gallery_lines_serial(
-    hashes: np.ndarray, words: np.ndarray, doc_offsets: np.ndarray, min_words: int, gap: int
-) -> Any:
-    """:func:`gallery_lines` on the calling thread: for a few articles (an index's add), where
-    starting numba's thread pool costs more than the work."""
-    out = np.zeros(len(hashes), dtype=np.bool_)
-    for d in range(len(doc_offsets) - 1):
-        _gallery_doc(hashes, words, doc_offsets[d], doc_offsets[d + 1], min_words, gap, out)
-    return out
-
-
 _CAPTION = np.frombuffer(b"caption ", dtype=np.uint8)
 _OF = np.frombuffer(b" of ", dtype=np.uint8)
 
@@ -124,18 +112,6 @@ def caption_counter_lines(
 ) -> Any:
     out = np.zeros(len(offsets) - 1, dtype=np.bool_)
     for i in nb.prange(len(offsets) - 1):
-        if words[i] >= min_words:
-            out[i] = _caption_counters(data, offsets[i], offsets[i + 1])
-    return out
-
-
-@nb.njit(cache=True)
-def caption_counter_lines_serial(
-    offsets: np.ndarray, data: np.ndarray, words: np.ndarray, min_words: int
-) -> Any:
-    """:func:`caption_counter_lines` on the calling thread (see :func:`gallery_lines_serial`)."""
-    out = np.zeros(len(offsets) - 1, dtype=np.bool_)
-    for i in range(len(offsets) - 1):
         if words[i] >= min_words:
             out[i] = _caption_counters(data, offsets[i], offsets[i + 1])
     return out
