@@ -10,10 +10,14 @@ highlighted or plain.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from syndet.config import DEFAULT_CONFIG, Config
+
+if TYPE_CHECKING:
+    from syndet.normalize import NormalizedBatch
 
 __all__ = ["Explanation", "Passage", "explain"]
 
@@ -72,8 +76,9 @@ class Explanation:
         return "\n".join(lines)
 
 
-def _authored_words(texts: list[str], html: list[bool], config: Config) -> list[list[str]]:
-    """Each text's authored words, as the scan sees them (minus corpus-learned chrome)."""
+def _authored(texts: list[str], html: list[bool], config: Config) -> NormalizedBatch:
+    """Each text's authored text, normalized, as the scan sees it (minus corpus-learned
+    chrome)."""
     import pyarrow as pa
 
     from syndet import boilerplate, normalize
@@ -95,8 +100,7 @@ def _authored_words(texts: list[str], html: list[bool], config: Config) -> list[
     off, data = boilerplate.join_lines(
         lines.authored.offsets, lines.authored.data, keep, lines.doc_offsets
     )
-    batch = normalize.NormalizedBatch(off, data)
-    return [batch.text(i).split() for i in range(len(texts))]
+    return normalize.NormalizedBatch(off, data)
 
 
 def _runs(
@@ -134,44 +138,34 @@ def explain(
     >>> e.relation, e.coverage_a                                 # doctest: +SKIP
     ('syndicated', 1.0)
     """
-    from syndet import verify
+    from syndet import shingle, verify
 
     k = config.shingle.k
     v = config.verify
-    words_a, words_b = _authored_words([a, b], [a_is_html, b_is_html], config)
+    batch = _authored([a, b], [a_is_html, b_is_html], config)
+    words_a, words_b = batch.text(0).split(), batch.text(1).split()
+    # The scan's own numbers (shingles hashed as in a scan, the verifier's kernel): only the
+    # passages listed below are found here, to say where each starts on both sides.
+    sh = shingle.shingle_batch(batch.offsets, batch.data, k, config.shingle.seed)
+    inter, size_a, size_b, covered_a, covered_b, longest = verify.seq_overlap(
+        sh.offsets, sh.hashes, np.array([[0, 1]]), k, min_words=v.min_passage_words
+    )
     grams_b: dict[tuple[str, ...], int] = {}
     for j in range(len(words_b) - k + 1):
         grams_b.setdefault(tuple(words_b[j : j + k]), j)
-    grams_a = {tuple(words_a[j : j + k]) for j in range(len(words_a) - k + 1)}
-    set_b = set(grams_b)
-    inter = len(grams_a & set_b)
     runs_a = _runs(words_a, grams_b, k, v.min_passage_words)
-    grams_a_pos: dict[tuple[str, ...], int] = {}
-    for j in range(len(words_a) - k + 1):
-        grams_a_pos.setdefault(tuple(words_a[j : j + k]), j)
-    runs_b = _runs(words_b, grams_a_pos, k, v.min_passage_words)
-    covered_a = _covered(runs_a)
-    covered_b = _covered(runs_b)
-    longest = max([r[2] for r in runs_a + runs_b], default=0)
     same = " ".join(words_a) == " ".join(words_b) and bool(words_a)
     scores = verify.classify_with(
-        v,
-        np.array([inter]),
-        np.array([len(grams_a)]),
-        np.array([len(set_b)]),
-        np.array([same]),
-        covered_a=np.array([covered_a]),
-        covered_b=np.array([covered_b]),
-        longest=np.array([longest]),
-        k=k,
-    )
+        v, inter, size_a, size_b, np.array([same]),
+        covered_a=covered_a, covered_b=covered_b, longest=longest, k=k,
+    )  # fmt: skip
     relation = verify.RELATIONS[int(scores["relation"][0])]
     ca, cb = float(scores["containment_a"][0]), float(scores["containment_b"][0])
     shared_words = int(scores["shared_words"][0])
     passages = [Passage(i, j, n, " ".join(words_a[i : i + n])) for i, j, n in runs_a]
     return Explanation(
         relation=relation,
-        why=_why(relation, ca, cb, shared_words, longest, config),
+        why=_why(relation, ca, cb, shared_words, int(longest[0]), config),
         jaccard=float(scores["jaccard"][0]),
         containment_a=ca,
         containment_b=cb,
@@ -182,15 +176,6 @@ def explain(
         words_b=len(words_b),
         passages=passages,
     )
-
-
-def _covered(runs: list[tuple[int, int, int]]) -> int:
-    """Words inside the runs (runs of one side never overlap: each starts after a miss)."""
-    covered, end = 0, -1
-    for start, _, n in runs:
-        covered += start + n - max(start, end)
-        end = start + n
-    return covered
 
 
 def _why(relation: str, ca: float, cb: float, shared: int, longest: int, config: Config) -> str:
