@@ -157,9 +157,7 @@ def read_lines(
         auth_off = np.zeros(n_lines + 1, dtype=np.int64)
         np.cumsum(auth_len, out=auth_off[1:])
     words, line_hash, fingerprints, lengths = k.line_stats(full_off, full, doc_offsets, _threads())
-    ends_ok = (flags & k.ENDS) != 0
-    bars = (flags & (k.BARS | k.WIDGET)) != 0
-    filtered = ((words > 0) & (words <= 3) & ~ends_ok) | bars
+    filtered = k.filtered(words, flags)
     return LineBatch(
         doc_offsets=doc_offsets,
         authored=normalize_stage.NormalizedBatch(auth_off, auth),

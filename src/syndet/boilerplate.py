@@ -254,9 +254,8 @@ def strip_link_cards(lines: pa.Array) -> pa.Array:
     idx, sub = _on_subset(lines, r"[a-z][A-Z].* MORE\b")
     if not len(sub):
         return lines
-    card = _line_patterns().link_card
-    cut = pa.array([card.sub(_cut_card, line) for line in sub.to_pylist()], pa.large_string())
-    return _scatter(lines, idx, cut)
+    cut = [strip_link_cards_line(line) for line in sub.to_pylist()]
+    return _scatter(lines, idx, pa.array(cut, pa.large_string()))
 
 
 def agency_of(line_agency: pa.Array, doc_offsets: np.ndarray) -> list[str | None]:

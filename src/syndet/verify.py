@@ -199,16 +199,13 @@ def classify(
         block = np.asarray(longest, dtype=np.float64) >= partial_block * np.maximum(shared, 1)
     shared_words = np.minimum(cov_a, cov_b)
     words_a, words_b = a + k - 1, b + k - 1  # a document of n shingles has n + k - 1 words
-    shorter_words = np.minimum(words_a, words_b)
     shorter_cov = np.where(words_a <= words_b, cov_a / words_a, cov_b / words_b)
     enough = shared_words >= min_shared_words
     if min_shared_floor is not None:
-        short = (
-            shorter_words <= short_text_words
-            if short_text_words is not None
-            else np.ones(len(inter), dtype=bool)
-        )
-        enough |= short & (shared_words >= min_shared_floor) & (shorter_cov >= min_shared_share)
+        floor = (shared_words >= min_shared_floor) & (shorter_cov >= min_shared_share)
+        if short_text_words is not None:
+            floor &= np.minimum(words_a, words_b) <= short_text_words
+        enough |= floor
     reported = enough & (cmax >= rewritten_min)
     code = np.select(
         [

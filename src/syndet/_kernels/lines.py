@@ -379,6 +379,23 @@ def _quoted_line(data: np.ndarray, s: int, e: int) -> bool:
         p += _width(m)
 
 
+@nb.njit(cache=True, inline="always")
+def dropped(words: int, flags: int) -> bool:
+    """The cheap line filter (:func:`syndet.boilerplate.cheap_filter`) from a line's word
+    count and its raw-text flags: 1-3 words without sentence punctuation at the end, a link
+    row, or a widget line."""
+    return (0 < words <= 3 and (flags & ENDS) == 0) or (flags & (BARS | WIDGET)) != 0
+
+
+@nb.njit(cache=True)
+def filtered(words: np.ndarray, flags: np.ndarray) -> Any:
+    """:func:`dropped` for every line."""
+    out = np.empty(words.shape[0], dtype=np.bool_)
+    for i in range(words.shape[0]):
+        out[i] = dropped(words[i], flags[i])
+    return out
+
+
 @nb.njit(cache=True)
 def _first_of(data: np.ndarray, p: int, e: int, k1: int, k2: int, k3: int) -> Any:
     """(position, kind) of the first quotation mark of kind k1, k2 or k3 in data[p:e] (kind 0

@@ -18,7 +18,7 @@ import numpy as np
 
 from syndet._kernels.boilerplate import _caption_counters, _gallery_doc
 from syndet._kernels.hashing import xxh64
-from syndet._kernels.lines import BARS, ENDS, WIDGET, _join_doc, line_stats_range
+from syndet._kernels.lines import _join_doc, dropped, line_stats_range
 from syndet._kernels.lsh import band_key
 from syndet._kernels.minhash import affine64_row, legacy_row
 from syndet._kernels.shingle import count_spaces, doc_count, run, sort_unique
@@ -61,10 +61,7 @@ def authored(
     keep = np.ones(lines, dtype=np.bool_)
     if line_filter:  # boilerplate.cheap_filter, from read_lines' raw-text flags
         for line in range(lines):
-            w = words[line]
-            short = w > 0 and w <= 3 and (flags[line] & ENDS) == 0
-            if short or (flags[line] & (BARS | WIDGET)) != 0:
-                keep[line] = False
+            keep[line] = not dropped(words[line], flags[line])
     if galleries:  # _lines.gallery_mask
         gallery = np.zeros(lines, dtype=np.bool_)
         for d in range(n):
