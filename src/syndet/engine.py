@@ -73,6 +73,13 @@ class _WorkerFiles(RaggedRef):
 _READ_WHOLE = 16
 
 
+def _remove_files(paths: Iterable[str]) -> None:
+    """Delete files, those already gone included."""
+    for path in paths:
+        with contextlib.suppress(OSError):
+            os.remove(path)
+
+
 class Spill:
     """Ragged arrays kept in memory or written to ``.npy`` files and memory-mapped back.
 
@@ -140,19 +147,15 @@ class Spill:
         if not paths:
             return
 
-        def remove() -> None:
-            for path in paths:
-                with contextlib.suppress(OSError):
-                    os.remove(path)
-
         self._wait()
-        self._dropping = threading.Thread(target=remove, name="syndet-spill-drop")
+        self._dropping = threading.Thread(
+            target=_remove_files, args=(paths,), name="syndet-spill-drop"
+        )
         self._dropping.start()
 
     def _wait(self) -> None:
-        dropping = getattr(self, "_dropping", None)
-        if dropping is not None:
-            dropping.join()
+        if self._dropping is not None:
+            self._dropping.join()
             self._dropping = None
 
     def close(self) -> None:
@@ -296,12 +299,15 @@ class DaskEngine:
             self._cluster.close()
         self.client = self._cluster = None
 
+    def _threads(self) -> int:
+        """Worker threads of the cluster (at least 1)."""
+        return sum(self.client.nthreads().values()) or 1
+
     def _reducers(self, bands: int) -> int:
         # A few reducers per worker thread balance the load; more only add tasks (the band
         # shuffle costs workers x reducers tasks, and so does verification, since reducers
         # are also the pair partitions). Each holds one band at least.
-        threads = sum(self.client.nthreads().values()) or 1
-        return max(1, min(bands, 4 * threads))
+        return max(1, min(bands, 4 * self._threads()))
 
     def _by_worker(self, futures: list[Any]) -> list[tuple[list[str] | None, list[int]]]:
         """The positions of ``futures`` grouped by a worker that holds each one's result (the
@@ -347,7 +353,7 @@ class DaskEngine:
         summary_futs: list[Any] = []
         marks: list[int] = []  # reader skips recorded before each batch was handed over
         # Reading is faster than phase A: at most this many raw batches wait on the workers.
-        window = 2 * (sum(client.nthreads().values()) or 1) + 2
+        window = 2 * self._threads() + 2
         seen = 0
         for batch, waited in _timed(batches):
             seconds["read"] += waited
@@ -451,7 +457,7 @@ class DaskEngine:
 
         # Verification: each pair partition joined with the shingles of its documents.
         t0 = time.perf_counter()
-        evidence, stores = self._evidence(signed, rank_all, at, pair_parts, scan)
+        evidence, stores = self._evidence(signed, held, rank_all, at, pair_parts, scan)
         # the stores hold every document clustering may verify: the signed partitions can go
         del signed
         verified = [
@@ -540,8 +546,7 @@ class DaskEngine:
         if len(pairs) <= self.client_edges_max:
             return union_find(n, pairs)
         client = self.client
-        threads = sum(client.nthreads().values()) or 1
-        parts = max(2, min(4 * threads, -(-len(pairs) // 250_000)))
+        parts = max(2, min(4 * self._threads(), -(-len(pairs) // 250_000)))
         bounds = np.linspace(0, len(pairs), parts + 1).astype(np.int64)
         chunks = client.scatter(
             [pairs[bounds[i] : bounds[i + 1]] for i in range(parts)], hash=False
@@ -563,6 +568,7 @@ class DaskEngine:
     def _evidence(
         self,
         signed: list[Any],
+        held: list[tuple[list[str] | None, list[int]]],
         rank_all: Any,
         at: np.ndarray,
         pair_parts: list[Any],
@@ -576,25 +582,25 @@ class DaskEngine:
         spill folder) and hands each pair partition its share as one compact ragged array: a
         pair partition then joins one piece per worker. (A task per signed partition, and a
         piece per signed partition and pair partition, cost more in Dask's overhead and in
-        small transfers than the reading itself.) ``rank_all`` holds the ranks of the
-        documents, partition ``i``'s at ``at[i, 0]:at[i, 1]``.
+        small transfers than the reading itself.) ``held`` groups the signed partitions by the
+        worker holding them (:meth:`_by_worker`, as the banding found them); ``rank_all``
+        holds the ranks of the documents, partition ``i``'s at ``at[i, 0]:at[i, 1]``.
 
         Clustering verifies documents of reported pairs only: its rounds read them from the
         stores (:func:`_take_stored`), a fraction of the signed partitions' shingles.
         """
         submit = self.client.submit
         needed = [submit(_needed_ranks, p, pure=False) for p in pair_parts]
-        groups = self._by_worker(signed)
         taken = [
             submit(
                 _take_held, needed, rank_all, at[idx], scan, *(signed[i] for i in idx),
                 **_near(where),
             )
-            for where, idx in groups
+            for where, idx in held
         ]  # fmt: skip
         stores = [
             (where, submit(operator.getitem, t, len(pair_parts), pure=False))
-            for (where, _), t in zip(groups, taken, strict=True)
+            for (where, _), t in zip(held, taken, strict=True)
         ]
         return self._pieces(taken, len(pair_parts)), stores
 
@@ -606,8 +612,7 @@ class DaskEngine:
     def _verify_chunks(self, pairs: int) -> int:
         """How many tasks verify ``pairs`` clustering pairs: one per worker thread when they
         are many, one when a round holds a few."""
-        threads = sum(self.client.nthreads().values()) or 1
-        return max(1, min(threads, pairs // _VERIFY_CHUNK_MIN))
+        return max(1, min(self._threads(), pairs // _VERIFY_CHUNK_MIN))
 
     @staticmethod
     def _splice_skips(scanner: Scanner, marks: list[int], part_skips: list[list[Skip]]) -> None:
@@ -794,9 +799,7 @@ def _sign_task(
     if spill is not None and isinstance(res[0].authored, _WorkerFiles):
         # the partition's lines are done with (phase B was their last use): removed now, on
         # the worker that holds them, rather than all together when the scan ends
-        for path in (res[0].authored.offsets, res[0].authored.values):
-            with contextlib.suppress(OSError):
-                os.remove(path)  # type: ignore[arg-type]
+        _remove_files([res[0].authored.offsets, res[0].authored.values])  # type: ignore[list-item]
     return part, skips
 
 
