@@ -21,7 +21,7 @@ from syndet._kernels.hashing import xxh64
 from syndet._kernels.lines import _join_doc, dropped, line_stats_range
 from syndet._kernels.lsh import band_key
 from syndet._kernels.minhash import affine64_row, legacy_row
-from syndet._kernels.shingle import count_spaces, doc_count, run, sort_unique
+from syndet._kernels.shingle import count_spaces, shingles_serial, sort_unique
 from syndet._kernels.verify import _cover, common
 
 u64 = nb.uint64
@@ -112,14 +112,10 @@ def stages(
     k, seed, a, b, legacy, bands, rows = params
     n = off.shape[0] - 1
     words = np.zeros(n, dtype=np.int64)
-    seq_off = np.empty(n + 1, dtype=np.int64)
-    seq_off[0] = 0
     for d in range(n):
         if off[d + 1] > off[d]:
             words[d] = count_spaces(data, off[d], off[d + 1]) + 1
-        seq_off[d + 1] = seq_off[d] + doc_count(off, data, k, d)
-    seq = np.empty(seq_off[n], dtype=np.uint64)
-    run(data, off, seq_off, k, seed, seq, 0, n)
+    seq_off, seq = shingles_serial(off, data, k, seed)
     perms = a.shape[0]
     empty = u64((1 << 32) - 1) if legacy else u64(0xFFFFFFFFFFFFFFFF)
     row = np.empty(perms, dtype=np.uint64)

@@ -183,33 +183,38 @@ def run(
             doc_shingles(data, a, b, k, seed, out, out_offsets[d], m, ws, rows, words, lens)
 
 
+@nb.njit(cache=True)
+def shingles_serial(offsets: np.ndarray, data: np.ndarray, k: int, seed: Any) -> Any:
+    """:func:`shingles` on the calling thread: small batches, and one article of an index."""
+    n = offsets.shape[0] - 1
+    out_offsets = np.empty(n + 1, dtype=np.int64)
+    out_offsets[0] = 0
+    for d in range(n):
+        out_offsets[d + 1] = out_offsets[d] + doc_count(offsets, data, k, d)
+    out = np.empty(out_offsets[n], dtype=np.uint64)
+    run(data, offsets, out_offsets, k, seed, out, 0, n)
+    return out_offsets, out
+
+
 @nb.njit(cache=True, parallel=True)
 def shingles(offsets: np.ndarray, data: np.ndarray, k: int, seed: Any) -> Any:
     """(out_offsets, hashes) of every document's word k-grams (one call: count, then hash)."""
     n = offsets.shape[0] - 1
-    serial = offsets[n] - offsets[0] < SERIAL_BYTES
+    if offsets[n] - offsets[0] < SERIAL_BYTES:  # no thread pool round trips for small batches
+        return shingles_serial(offsets, data, k, seed)
     counts = np.empty(n, dtype=np.int64)
-    if serial:  # no thread pool round trips for small batches
-        for d in range(n):
-            counts[d] = doc_count(offsets, data, k, d)
-    else:
-        for d in nb.prange(n):
-            counts[d] = doc_count(offsets, data, k, d)
+    for d in nb.prange(n):
+        counts[d] = doc_count(offsets, data, k, d)
     out_offsets = np.empty(n + 1, dtype=np.int64)
     out_offsets[0] = 0
     for d in range(n):
         out_offsets[d + 1] = out_offsets[d] + counts[d]
     out = np.empty(out_offsets[n], dtype=np.uint64)
-    if serial:
-        run(data, offsets, out_offsets, k, seed, out, 0, n)
-    else:
-        # Runs of consecutive documents rather than single ones, so that the scratch space
-        # is allocated once per run (per document it cost 6% of the time).
-        chunks = min(n, RUNS)
-        for c in nb.prange(chunks):
-            run(
-                data, offsets, out_offsets, k, seed, out, (n * c) // chunks, (n * (c + 1)) // chunks
-            )
+    # Runs of consecutive documents rather than single ones, so that the scratch space is
+    # allocated once per run (per document it cost 6% of the time).
+    chunks = min(n, RUNS)
+    for c in nb.prange(chunks):
+        run(data, offsets, out_offsets, k, seed, out, (n * c) // chunks, (n * (c + 1)) // chunks)
     return out_offsets, out
 
 
