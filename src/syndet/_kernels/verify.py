@@ -140,10 +140,12 @@ def _table_bits(n: int) -> int:
 
 
 @nb.njit(cache=True)
-def _table_size(offsets: np.ndarray) -> int:
-    """A table size that fits the longest row of a ragged array."""
+def _table_size(offsets: np.ndarray, rows: np.ndarray) -> int:
+    """A table size that fits the longest of the given rows of a ragged array: each chunk
+    sizes its own tables, so one long document elsewhere does not make every chunk clear
+    tables its size."""
     longest = 0
-    for d in range(offsets.shape[0] - 1):
+    for d in rows:
         longest = max(longest, offsets[d + 1] - offsets[d])
     return 1 << _table_bits(longest)
 
@@ -213,16 +215,17 @@ def verify_seqs(
     m = pairs.shape[0]
     # rows: intersection, size a, size b, covered a, covered b, longest
     out = np.zeros((6, m), dtype=np.int64)
-    size = _table_size(seq_offsets)
     chunks = min(m, 256)
     for c in nb.prange(chunks):
         # one pair of tables per chunk of pairs, reused: a slot is taken when its stamp is
         # the current pair's, so nothing is cleared between pairs
+        lo, hi = c * m // chunks, (c + 1) * m // chunks
+        size = _table_size(seq_offsets, pairs[lo:hi].ravel())
         keys_a = np.empty(size, dtype=np.uint64)
         keys_b = np.empty(size, dtype=np.uint64)
         stamp_a = np.zeros(size, dtype=np.int64)
         stamp_b = np.zeros(size, dtype=np.int64)
-        for cur, p in enumerate(range(c * m // chunks, (c + 1) * m // chunks), 1):
+        for cur, p in enumerate(range(lo, hi), 1):
             i, j = pairs[p, 0], pairs[p, 1]
             a0, a1 = seq_offsets[i], seq_offsets[i + 1]
             b0, b1 = seq_offsets[j], seq_offsets[j + 1]
@@ -243,13 +246,14 @@ def distinct_counts(seq_offsets: np.ndarray, seq: np.ndarray) -> Any:
     """Distinct values of each row of a ragged array (a document's shingle-set size)."""
     n = seq_offsets.shape[0] - 1
     out = np.zeros(n, dtype=np.int64)
-    size = _table_size(seq_offsets)
     chunks = min(n, 256)
     for c in nb.prange(chunks):
+        lo, hi = c * n // chunks, (c + 1) * n // chunks
+        size = _table_size(seq_offsets, np.arange(lo, hi))
         keys = np.empty(size, dtype=np.uint64)
         stamp = np.zeros(size, dtype=np.int64)
         nothing = np.zeros(1, dtype=np.int64)  # an empty other table: no intersection
-        for cur, d in enumerate(range(c * n // chunks, (c + 1) * n // chunks), 1):
+        for cur, d in enumerate(range(lo, hi), 1):
             a0, a1 = seq_offsets[d], seq_offsets[d + 1]
             mask = (1 << _table_bits(a1 - a0)) - 1
             out[d], _ = _fill(seq, a0, a1, keys, stamp, cur, mask, keys, nothing, 0)
