@@ -945,24 +945,15 @@ def _take_held(
 
     Each partition's shingles are read once (whole, when many of its documents are needed),
     one partition at a time."""
-    from syndet._arrays import ragged_concat, ragged_take
+    from syndet._arrays import ragged_concat
 
+    # every rank any pair partition needs: each signed partition's share is taken as one piece
+    union = np.unique(np.concatenate(needed)) if needed else np.empty(0, np.int64)
     taken: list[tuple[np.ndarray, ...]] = []
     for (part, _), (lo, hi) in zip(parts, at, strict=True):
-        prank = rank[lo:hi]
-        rows = [_rows_among(want, prank) for want in needed]
-        used = np.unique(np.concatenate(rows)) if rows else np.empty(0, np.int64)
-        if used.size:
-            seqs = Spill.read_for(part.seqs, used.size, len(prank))
-            taken.append(
-                (
-                    prank[used],
-                    *ragged_take(*seqs, used),
-                    part.fingerprints[used],
-                    part.lengths[used],
-                )
-            )
-            del seqs
+        (piece,) = _Store(rank[lo:hi], part.seqs, part.fingerprints, part.lengths).pieces([union])
+        if piece[0].size:  # (a partition none of whose documents is needed is only mapped)
+            taken.append(piece)
     first = parts[0][0]
     if not taken:  # none of the needed documents is here: empty columns
         taken.append((rank[:0], *ragged_concat([]), first.fingerprints[:0], first.lengths[:0]))
