@@ -845,20 +845,13 @@ class SQLiteStore:
             raise IndexStoreError(f"{record.doc_id!r} is too long for the index")
         first = rowid << _PARTS_BITS
         parts = range(0, len(data), _PART)
-        if not parts:
-            return
-        if len(parts) > _PARTS_PER_INSERT:
-            self._conn.executemany(
-                "INSERT INTO shingles (id, data) VALUES (?, ?)",
-                [(first + p, data[at : at + _PART]) for p, at in enumerate(parts)],
-            )
-            return
-        # One statement for all the parts (an article has about nine): executemany steps
-        # and binds a statement per row, which cost more than the rows.
-        values: list[Any] = []
-        for p, at in enumerate(parts):
-            values += (first + p, data[at : at + _PART])
-        self._conn.execute(_shingles_sql(len(parts)), values)
+        # One statement for up to _PARTS_PER_INSERT parts (an article has about nine):
+        # executemany steps and binds a statement per row, which cost more than the rows.
+        for lo in range(0, len(parts), _PARTS_PER_INSERT):
+            values: list[Any] = []
+            for p in range(lo, min(lo + _PARTS_PER_INSERT, len(parts))):
+                values += (first + p, data[parts[p] : parts[p] + _PART])
+            self._conn.execute(_shingles_sql(len(values) // 2), values)
 
     def add_many(self, records: Sequence[Record], keys: np.ndarray) -> None:
         """Bulk insert; ``keys`` is ``(bands, len(records))``. All or nothing."""
